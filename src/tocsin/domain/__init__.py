@@ -1,0 +1,28 @@
+"""Pure types and rules: no I/O here. Later issues add alerts, incidents and cases beside these."""
+
+from tocsin.domain.dead_letter import DeadLetter
+from tocsin.domain.mention import (
+    MAX_FIELD_CHARS,
+    MAX_LIST_ITEMS,
+    MAX_RAW_BYTES,
+    MAX_TEXT_CHARS,
+    Author,
+    Mention,
+    Metrics,
+    utc,
+)
+from tocsin.domain.watch import Watch, WatchKind
+
+__all__ = [
+    "MAX_FIELD_CHARS",
+    "MAX_LIST_ITEMS",
+    "MAX_RAW_BYTES",
+    "MAX_TEXT_CHARS",
+    "Author",
+    "DeadLetter",
+    "Mention",
+    "Metrics",
+    "Watch",
+    "WatchKind",
+    "utc",
+]
