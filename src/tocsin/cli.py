@@ -1,0 +1,524 @@
+"""The ``tocsin`` command. Errors are one readable line on stderr and exit status 1."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from tocsin import __version__
+from tocsin.bootstrap import Settings, build_pipeline, open_store
+from tocsin.domain import Watch, WatchKind
+from tocsin.errors import QueryError, TocsinError, UsageError
+from tocsin.export import table, terminal_safe, write_csv, write_jsonl
+from tocsin.store.base import SearchQuery, StoredMention
+from tocsin.store.rollup import ALL
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_RELATIVE = re.compile(r"^(\d{1,6})([mhdw])$")
+_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_when(value: str | None, *, now: datetime | None = None) -> datetime | None:
+    """``2026-11-02``, ``2026-11-02T14:00``, ``2026-11-02T14:00+01:00`` or relative ``36h``."""
+    if value is None:
+        return None
+    rel = _RELATIVE.match(value.strip())
+    if rel:
+        delta = timedelta(**{_UNITS[rel.group(2)]: int(rel.group(1))})
+        return (now or datetime.now(UTC)) - delta
+    try:
+        dt = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise UsageError(
+            f"cannot read the date {value!r}: use 2026-11-02, 2026-11-02T14:00 or 36h / 7d"
+        ) from None
+    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
+
+
+class _Context:
+    def __init__(self, db: str | None) -> None:
+        self.settings = Settings.from_env(db)
+
+
+pass_ctx = click.make_pass_decorator(_Context)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option(
+    "--db",
+    metavar="PATH",
+    help="SQLite database file [default: $TOCSIN_DB or ./tocsin.db].",
+)
+@click.version_option(__version__, prog_name="tocsin")
+@click.pass_context
+def cli(ctx: click.Context, db: str | None) -> None:
+    """Tocsin: listen to what is said of a brand, search it, count it, and ring the bell early.
+
+    \b
+    Start with:
+      tocsin init
+      tocsin watch add acme 'acme OR @acme OR #acme'
+      tocsin import mentions.jsonl
+      tocsin search 'acme AND (rembours* OR refund)' --since 7d
+      tocsin stats --by hour --chart volume.png
+    Or try everything on generated data:  tocsin demo
+    """
+    ctx.obj = _Context(db)
+
+
+# -- init -------------------------------------------------------------------------------------
+
+
+@cli.command()
+@pass_ctx
+def init(ctx: _Context) -> None:
+    """Create the database, or bring its schema up to date."""
+    with open_store(ctx.settings, create=True) as store:
+        applied = store.applied_migrations()
+    click.echo(f"database {ctx.settings.db} ready ({len(applied)} migrations applied)")
+
+
+# -- watches ----------------------------------------------------------------------------------
+
+
+@cli.group()
+def watch() -> None:
+    """Define what to listen for: brands, campaigns, competitors, topics."""
+
+
+def _check_query(query: str, label: str = "query") -> None:
+    from tocsin.query import parse
+
+    try:
+        parse(query)
+    except QueryError as exc:
+        raise UsageError(
+            f"invalid {label}: {exc.reason} at position {exc.position + 1}\n"
+            f"  {terminal_safe(exc.query)}\n  {' ' * exc.position}^"
+        ) from None
+
+
+@watch.command("add")
+@click.argument("watch_id", metavar="ID")
+@click.argument("query")
+@click.option(
+    "--kind",
+    type=click.Choice([k.value for k in WatchKind]),
+    default=WatchKind.BRAND.value,
+    show_default=True,
+)
+@click.option("--name", default="", help="Display name (default: the id).")
+@click.option("--lang", "languages", multiple=True, metavar="CODE", help="Only these languages.")
+@click.option(
+    "--platform", "platforms", multiple=True, metavar="NAME", help="Only these platforms."
+)
+@pass_ctx
+def watch_add(
+    ctx: _Context,
+    watch_id: str,
+    query: str,
+    kind: str,
+    name: str,
+    languages: tuple[str, ...],
+    platforms: tuple[str, ...],
+) -> None:
+    """Add or replace the watch ID with QUERY.
+
+    \b
+    Query language: terms, "exact phrases", AND OR NOT ( ), prefix*,
+    #hashtag, @handle, lang:fr, platform:bluesky, author:handle, a NEAR/3 b.
+    Matching ignores case, accents, width, zero-width and look-alike letters.
+    Example: tocsin watch add cafelia 'cafélia OR @cafelia OR #cafelia'
+
+    New watches apply to mentions imported from now on.
+    """
+    _check_query(query)
+    try:
+        w = Watch(
+            id=watch_id,
+            query=query,
+            kind=WatchKind(kind),
+            name=name,
+            languages=tuple(x.lower() for x in languages),
+            platforms=tuple(x.lower() for x in platforms),
+        )
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    with open_store(ctx.settings) as store:
+        store.put_watch(w)
+    click.echo(f"watch {w.id} saved")
+
+
+@watch.command("list")
+@pass_ctx
+def watch_list(ctx: _Context) -> None:
+    """List the watches."""
+    with open_store(ctx.settings) as store:
+        watches = store.list_watches()
+    if not watches:
+        click.echo("no watches yet: tocsin watch add ID QUERY")
+        return
+    rows = [
+        (w.id, w.kind.value, ",".join(w.languages) or "all", ",".join(w.platforms) or "all", w.query)
+        for w in watches
+    ]
+    click.echo(table(["id", "kind", "languages", "platforms", "query"], rows, [16, 10, 9, 10, 60]))
+
+
+@watch.command("remove")
+@click.argument("watch_id", metavar="ID")
+@pass_ctx
+def watch_remove(ctx: _Context, watch_id: str) -> None:
+    """Remove a watch (its mentions stay stored)."""
+    with open_store(ctx.settings) as store:
+        if not store.remove_watch(watch_id):
+            raise UsageError(f"no watch {watch_id!r}")
+    click.echo(f"watch {watch_id} removed")
+
+
+@watch.command("test")
+@click.argument("query_or_id", metavar="QUERY|ID")
+@click.argument("texts", nargs=-1)
+@click.option(
+    "--file",
+    "sample_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Sample texts, one per line.",
+)
+@click.option("--lang", default=None, help="Language to assume for the samples.")
+@click.option("--platform", default="", help="Platform to assume for the samples.")
+@pass_ctx
+def watch_test(
+    ctx: _Context,
+    query_or_id: str,
+    texts: tuple[str, ...],
+    sample_file: Path | None,
+    lang: str | None,
+    platform: str,
+) -> None:
+    """Show which sample TEXTS a query (or a saved watch's) matches, and why.
+
+    Example: tocsin watch test 'rembours* AND cafélia' "Cafelia m'a remboursé" "rien à voir"
+    """
+    from tocsin.query import Document, evaluate, explain, parse
+
+    query = query_or_id
+    if ctx.settings.db.exists() and re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,63}", query_or_id):
+        with open_store(ctx.settings) as store:
+            saved = store.get_watch(query_or_id)
+        if saved is not None:
+            query = saved.query
+            lang = lang or (saved.languages[0] if saved.languages else None)
+    _check_query(query)
+    node = parse(query)
+    samples = list(texts)
+    if sample_file is not None:
+        samples += [
+            line for line in sample_file.read_text(encoding="utf-8").splitlines() if line.strip()
+        ]
+    if not samples:
+        raise UsageError("give sample texts as arguments or with --file")
+    matched = 0
+    for text in samples:
+        doc = Document.from_text(text, language=lang, platform=platform)
+        ok = evaluate(node, doc)
+        matched += ok
+        click.echo(f"{'MATCH' if ok else 'no   '}  {terminal_safe(text, 100)}")
+        if ok:
+            for hit in explain(node, doc):
+                where = "" if hit.start < 0 else f" at {hit.start}-{hit.end}"
+                click.echo(
+                    f"       {terminal_safe(hit.operand)} ← {terminal_safe(hit.text)!r}{where}"
+                )
+    click.echo(f"{matched} of {len(samples)} samples match")
+
+
+# -- import -----------------------------------------------------------------------------------
+
+
+def _format_names() -> list[str]:
+    from tocsin.plugins import importers
+
+    return sorted(importers())
+
+
+@cli.command("import")
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path)
+)
+@click.option(
+    "--format",
+    "fmt",
+    default=None,
+    metavar="NAME",
+    help="Skip auto-detection: " + ", ".join(
+        ["jsonl", "csv", "x_api_v2", "x_archive", "mastodon", "bluesky_jetstream", "reddit", "feed"]
+    )
+    + ".",
+)
+@click.option("--batch-size", default=2000, show_default=True, type=click.IntRange(1, 100_000))
+@click.option(
+    "--progress/--no-progress", default=None, help="Progress bar [default: on big files]."
+)
+@pass_ctx
+def import_(
+    ctx: _Context, files: tuple[Path, ...], fmt: str | None, batch_size: int, progress: bool | None
+) -> None:
+    """Import mentions from FILES; the format is detected.
+
+    Formats: Tocsin JSONL and CSV (docs/formats.md), X API v2 responses, the X archive's
+    tweets.js, Mastodon statuses, Bluesky Jetstream events, Reddit listings, RSS 2.0 and Atom.
+    Records that cannot be read go to the dead-letter table (tocsin dead-letters) with their
+    reason; the rest is stored. Importing the same file again adds nothing.
+    """
+    from tocsin.engine.inprocess import import_file
+
+    if fmt is not None and fmt not in _format_names():
+        raise UsageError(f"unknown format {fmt!r}; known: {', '.join(_format_names())}")
+    with open_store(ctx.settings) as store:
+        pipeline = build_pipeline(store)
+        totals = [0, 0, 0, 0, 0]
+        for path in files:
+            summary = import_file(
+                path, store, pipeline, format=fmt, batch_size=batch_size, progress=progress
+            )
+            for line in summary.lines():
+                click.echo(terminal_safe(line))
+            w = summary.written
+            for i, v in enumerate(
+                (summary.records, w.inserted, w.updated, w.unchanged, w.dead_letters)
+            ):
+                totals[i] += v
+        if len(files) > 1:
+            click.echo(
+                f"total: {totals[0]:,} records · new {totals[1]:,} · updated {totals[2]:,}"
+                f" · unchanged {totals[3]:,} · dead letters {totals[4]:,}"
+            )
+
+
+@cli.command("dead-letters")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10_000))
+@pass_ctx
+def dead_letters(ctx: _Context, limit: int) -> None:
+    """Show the records that could not be imported, newest first, with their reason."""
+    with open_store(ctx.settings) as store:
+        letters = store.dead_letters(limit)
+        total = store.count_dead_letters()
+    rows = [
+        (
+            d.received_at.strftime("%Y-%m-%d %H:%M"),
+            Path(d.letter.source).name,
+            d.letter.position,
+            d.letter.reason,
+            d.letter.raw[:200].decode("utf-8", "replace"),
+        )
+        for d in letters
+    ]
+    click.echo(table(["received", "source", "where", "reason", "raw"], rows, [16, 20, 10, 40, 40]))
+    click.echo(f"{total:,} dead letters in all")
+
+
+# -- search -----------------------------------------------------------------------------------
+
+_SEARCH_COLUMNS = (
+    "created_at", "platform", "native_id", "author", "followers", "language", "watches", "text",
+    "url",
+)
+
+
+def _row(item: StoredMention) -> tuple[Any, ...]:
+    m = item.mention
+    return (
+        m.created_at.isoformat(),
+        m.platform,
+        m.native_id,
+        m.author.handle,
+        m.author.followers,
+        m.language,
+        " ".join(item.watch_ids),
+        m.text,
+        m.url,
+    )
+
+
+@cli.command()
+@click.argument("query", required=False)
+@click.option("--since", help="From this date/time (UTC), or a relative 36h / 7d.")
+@click.option("--until", help="Until this date/time, exclusive.")
+@click.option("--lang", "languages", multiple=True, metavar="CODE")
+@click.option("--platform", "platforms", multiple=True, metavar="NAME")
+@click.option("--watch", "watch_id", metavar="ID", help="Only mentions matched by this watch.")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 1_000_000))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "jsonl", "csv"]),
+    default="table",
+    show_default=True,
+)
+@pass_ctx
+def search(
+    ctx: _Context,
+    query: str | None,
+    since: str | None,
+    until: str | None,
+    languages: tuple[str, ...],
+    platforms: tuple[str, ...],
+    watch_id: str | None,
+    limit: int,
+    fmt: str,
+) -> None:
+    """Search stored mentions, newest first, with the watch query language.
+
+    Example: tocsin search '"service client" AND (arnaque OR scam)' --lang fr --since 7d
+    """
+    if query is not None:
+        _check_query(query)
+    q = SearchQuery(
+        text=query,
+        since=parse_when(since),
+        until=parse_when(until),
+        languages=tuple(x.lower() for x in languages),
+        platforms=tuple(x.lower() for x in platforms),
+        watch_id=watch_id,
+        limit=limit,
+    )
+    out = click.get_text_stream("stdout")
+    with open_store(ctx.settings) as store:
+        results: Iterator[StoredMention] = store.search(q)
+        if fmt == "jsonl":
+            write_jsonl((dict(zip(_SEARCH_COLUMNS, _row(r), strict=True)) for r in results), out)
+        elif fmt == "csv":
+            write_csv(_SEARCH_COLUMNS, (_row(r) for r in results), out)
+        else:
+            rows = [
+                (
+                    r.mention.created_at.strftime("%Y-%m-%d %H:%M"),
+                    r.mention.platform,
+                    "@" + r.mention.author.handle,
+                    r.mention.language or "",
+                    r.mention.text,
+                )
+                for r in results
+            ]
+            click.echo(table(["when (UTC)", "platform", "author", "lang", "text"], rows,
+                             [16, 9, 18, 4, 80]))
+            click.echo(f"{len(rows)} mentions" + (" (limit reached)" if len(rows) == limit else ""))
+
+
+# -- stats ------------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--watch", "watch_ids", multiple=True, metavar="ID", help="[default: all watches]")
+@click.option("--by", "bucket", type=click.Choice(["hour", "day"]), default="day", show_default=True)
+@click.option("--since", help="From this date/time (UTC) or relative 7d [default: first mention].")
+@click.option("--until", help="Until this date/time, exclusive [default: after the last mention].")
+@click.option(
+    "--chart",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also draw the volumes to this PNG file.",
+)
+@pass_ctx
+def stats(
+    ctx: _Context,
+    watch_ids: tuple[str, ...],
+    bucket: str,
+    since: str | None,
+    until: str | None,
+    chart: Path | None,
+) -> None:
+    """Volume of mentions per watch, per hour or day (UTC)."""
+    from tocsin.stats import draw_volume_chart, volume_table
+
+    with open_store(ctx.settings) as store:
+        ids = list(watch_ids) or [w.id for w in store.list_watches()]
+        for wid in ids:
+            if store.get_watch(wid) is None:
+                raise UsageError(f"no watch {wid!r}")
+        span = store.span()
+        if span is None:
+            click.echo("no mentions stored yet")
+            return
+        start = parse_when(since) or span[0]
+        end = parse_when(until) or span[1] + timedelta(minutes=1)
+        series = volume_table(store, [ALL, *ids], start, end, bucket)  # type: ignore[arg-type]
+    header = ["bucket (UTC)", "all", *ids]
+    fmt = "%Y-%m-%d %H:00" if bucket == "hour" else "%Y-%m-%d"
+    rows = [(b.strftime(fmt), *counts) for b, counts in series]
+    click.echo(table(header, rows, [16] + [max(6, min(len(h), 16)) for h in header[1:]]))
+    if chart is not None:
+        draw_volume_chart(series, ["all", *ids], chart, bucket)
+        click.echo(f"chart written to {chart}")
+
+
+# -- demo -------------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option(
+    "--dir",
+    "directory",
+    default="tocsin-demo",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where the demo database, stream and ground truth go.",
+)
+@click.option("--seed", default=7, show_default=True, type=int)
+@click.option("--days", default=7, show_default=True, type=click.IntRange(1, 60))
+@click.option("--progress/--no-progress", default=None)
+def demo(directory: Path, seed: int, days: int, progress: bool | None) -> None:
+    """Generate a week of FR/EN mentions for a fictional brand, with documented incidents,
+    import them into a fresh database and print a summary."""
+    from tocsin.demo_run import run_demo
+
+    for line in run_demo(directory, seed=seed, days=days, progress=progress):
+        click.echo(terminal_safe(line) if line else "")
+
+
+# -- entry point ------------------------------------------------------------------------------
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; every error becomes one line on stderr, never a traceback."""
+    try:
+        cli.main(args=list(argv) if argv is not None else None, standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        return 130
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except TocsinError as exc:
+        click.echo(f"error: {exc}", err=True)
+        return 1
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        return 130
+    except BrokenPipeError:
+        # `tocsin search ... | head`: the reader left; not an error.
+        sys.stderr.close()
+        return 0
+    except Exception as exc:  # the last line of defence: no traceback reaches a user
+        if os.environ.get("TOCSIN_DEBUG"):
+            raise
+        click.echo(
+            f"error: unexpected {type(exc).__name__}: {exc} (set TOCSIN_DEBUG=1 for details)",
+            err=True,
+        )
+        return 1
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,568 @@
+"""The embedded default store: one SQLite file in WAL mode.
+
+Durability: ``journal_mode=WAL`` with ``synchronous=NORMAL``. A committed batch survives the
+death of the process at any moment (SIGKILL included); only a power cut or an operating-system
+crash may lose the last few committed batches, never corrupt the file. Re-running an import
+restores them, because writes are idempotent. ``synchronous=FULL`` (``durability="full"``) adds an
+fsync per commit for those who need power-cut durability too. See docs/storage.md.
+
+WAL lets the web process read while an import writes; there is one writer at a time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import time
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+import orjson
+
+from tocsin.domain import Author, DeadLetter, Mention, Metrics, Watch, WatchKind
+from tocsin.errors import StoreError
+from tocsin.query import Document, evaluate, fts_expression, normalise, parse
+from tocsin.store.base import (
+    Bucket,
+    MatchedMention,
+    SearchQuery,
+    StoredDeadLetter,
+    StoredMention,
+    VolumePoint,
+    WriteResult,
+)
+from tocsin.store.rollup import ALL, Change, rollup_deltas
+from tocsin.store.sqlite_migrations import MIGRATIONS
+
+Durability = Literal["normal", "full"]
+_LOOKUP_CHUNK = 400  # (platform, native_id) pairs per lookup: 800 bound parameters
+_BUCKET_MINUTES = {"minute": 1, "hour": 60, "day": 1440}
+
+_MENTION_COLUMNS = (
+    "id, platform, native_id, author_id, author_handle, author_name, author_followers, "
+    "author_verified, url, title, text, language, created_at, edited_at, reply_to, repost_of, "
+    "quote_of, hashtags, mentions, links, likes, reposts, replies, views, raw, fingerprint, "
+    "ingested_at"
+)
+_INSERT_MENTION = (
+    f"INSERT INTO mentions ({_MENTION_COLUMNS}) VALUES ({', '.join('?' * 27)})"
+)
+_UPDATE_MENTION = (
+    "UPDATE mentions SET author_id=?, author_handle=?, author_name=?, author_followers=?, "
+    "author_verified=?, url=?, title=?, text=?, language=?, created_at=?, edited_at=?, "
+    "reply_to=?, repost_of=?, quote_of=?, hashtags=?, mentions=?, links=?, likes=?, reposts=?, "
+    "replies=?, views=?, raw=?, fingerprint=?, ingested_at=? WHERE id=?"
+)
+_UPSERT_AUTHOR = (
+    "INSERT INTO authors (platform, id, handle, display_name, followers, verified, updated_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (platform, id) DO UPDATE SET "
+    "handle=excluded.handle, display_name=excluded.display_name, "
+    "followers=coalesce(excluded.followers, followers), "
+    "verified=coalesce(excluded.verified, verified), updated_at=excluded.updated_at "
+    "WHERE excluded.updated_at >= authors.updated_at"
+)
+_UPSERT_ROLLUP = (
+    "INSERT INTO rollup_minute (watch_id, minute, volume) VALUES (?, ?, ?) "
+    "ON CONFLICT (watch_id, minute) DO UPDATE SET volume = volume + excluded.volume"
+)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_US = timedelta(microseconds=1)
+_US_PER_MINUTE = 60_000_000
+
+
+def _us(dt: datetime) -> int:
+    """Exact microseconds since the epoch: times round-trip unchanged."""
+    return (dt - _EPOCH) // _US
+
+
+def _dt(us: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=us)
+
+
+def _fingerprint(m: Mention) -> bytes:
+    """What makes two versions of a post differ: content, edit time, metrics, author reach."""
+    content = (
+        m.text,
+        m.title,
+        m.url,
+        m.language,
+        _us(m.created_at),
+        m.edited_at and _us(m.edited_at),
+        m.reply_to,
+        m.repost_of,
+        m.quote_of,
+        m.hashtags,
+        m.mentions,
+        m.links,
+        m.metrics.likes,
+        m.metrics.reposts,
+        m.metrics.replies,
+        m.metrics.views,
+        m.author.id,
+        m.author.handle,
+        m.author.display_name,
+        m.author.followers,
+        m.author.verified,
+    )
+    return hashlib.blake2b(orjson.dumps(content), digest_size=16).digest()
+
+
+def _json_list(items: tuple[str, ...]) -> str:
+    return orjson.dumps(items).decode() if items else "[]"
+
+
+def _bool(v: bool | None) -> int | None:
+    return None if v is None else int(v)
+
+
+class SQLiteStore:
+    """``Store`` on one SQLite file (or ``":memory:"``)."""
+
+    def __init__(self, path: str | Path, *, durability: Durability = "normal") -> None:
+        self.path = str(path)
+        try:
+            self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open database {self.path}: {exc}") from exc
+        self.db.execute("PRAGMA busy_timeout = 10000")
+        if self.path != ":memory:":
+            mode = self.db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if mode != "wal":
+                raise StoreError(f"cannot put {self.path} in WAL mode (got {mode})")
+        self.db.execute(f"PRAGMA synchronous = {'FULL' if durability == 'full' else 'NORMAL'}")
+        self.db.execute("PRAGMA foreign_keys = ON")
+        self.db.execute("PRAGMA temp_store = MEMORY")
+        self.db.execute("PRAGMA cache_size = -65536")  # 64 MiB
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def migrate(self) -> list[str]:
+        self.db.execute(
+            "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at INTEGER)"
+        )
+        done = {r[0] for r in self.db.execute("SELECT name FROM migrations")}
+        applied = []
+        for name, step in MIGRATIONS:
+            if name in done:
+                continue
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                step(self.db)
+                self.db.execute(
+                    "INSERT INTO migrations (name, applied_at) VALUES (?, ?)",
+                    (name, int(time.time())),
+                )
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            applied.append(name)
+        return applied
+
+    def applied_migrations(self) -> list[str]:
+        try:
+            return [r[0] for r in self.db.execute("SELECT name FROM migrations ORDER BY rowid")]
+        except sqlite3.OperationalError:
+            return []
+
+    def require_schema(self) -> None:
+        """Fail with a readable message when the file was never initialised."""
+        names = set(self.applied_migrations())
+        missing = [n for n, _ in MIGRATIONS if n not in names]
+        if missing:
+            raise StoreError(
+                f"database {self.path} is not initialised or is out of date: "
+                "run `tocsin init` first"
+            )
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> SQLiteStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- watches -----------------------------------------------------------------------------
+
+    def put_watch(self, watch: Watch) -> None:
+        self.db.execute(
+            "INSERT INTO watches (id, name, kind, query, languages, platforms, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET name=excluded.name, "
+            "kind=excluded.kind, query=excluded.query, languages=excluded.languages, "
+            "platforms=excluded.platforms",
+            (
+                watch.id,
+                watch.name,
+                watch.kind.value,
+                watch.query,
+                _json_list(watch.languages),
+                _json_list(watch.platforms),
+                int(time.time()),
+            ),
+        )
+
+    def remove_watch(self, watch_id: str) -> bool:
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            cur = self.db.execute("DELETE FROM watches WHERE id = ?", (watch_id,))
+            self.db.execute("DELETE FROM mention_watches WHERE watch_id = ?", (watch_id,))
+            self.db.execute("DELETE FROM rollup_minute WHERE watch_id = ?", (watch_id,))
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        return cur.rowcount > 0
+
+    def get_watch(self, watch_id: str) -> Watch | None:
+        row = self.db.execute(
+            "SELECT id, name, kind, query, languages, platforms FROM watches WHERE id = ?",
+            (watch_id,),
+        ).fetchone()
+        return _watch(row) if row else None
+
+    def list_watches(self) -> list[Watch]:
+        rows = self.db.execute(
+            "SELECT id, name, kind, query, languages, platforms FROM watches ORDER BY id"
+        )
+        return [_watch(r) for r in rows]
+
+    # -- writes ------------------------------------------------------------------------------
+
+    def write(
+        self, items: Sequence[MatchedMention], dead_letters: Sequence[DeadLetter] = ()
+    ) -> WriteResult:
+        result = WriteResult()
+        # Within a batch the newest version of a post wins.
+        latest: dict[tuple[str, str], MatchedMention] = {}
+        for item in items:
+            key = item.mention.key
+            seen = latest.get(key)
+            if seen is None or item.mention.version_time >= seen.mention.version_time:
+                latest[key] = item
+            result.unchanged += seen is not None
+        now = time.time_ns() // 1000
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            existing = self._lookup(list(latest))
+            next_id = (self.db.execute("SELECT max(id) FROM mentions").fetchone()[0] or 0) + 1
+            inserts: list[tuple[Any, ...]] = []
+            fts_rows: list[tuple[int, str]] = []
+            member_rows: list[tuple[str, int, int]] = []
+            changes: list[Change] = []
+            authors: dict[tuple[str, str], tuple[Any, ...]] = {}
+            for key, item in latest.items():
+                m = item.mention
+                fp = _fingerprint(m)
+                created = _us(m.created_at)
+                old = existing.get(key)
+                if old is None:
+                    row_id = next_id
+                    next_id += 1
+                    inserts.append((row_id, *_mention_values(m, fp, now)))
+                    fts_rows.append((row_id, item.norm_text))
+                    member_rows.extend((w, created, row_id) for w in item.watch_ids)
+                    changes.append(Change(None, (created // _US_PER_MINUTE, item.watch_ids)))
+                    result.inserted += 1
+                else:
+                    row_id, old_fp, old_version, old_created, old_text = old
+                    if old_fp == fp or _us(m.version_time) < old_version:
+                        result.unchanged += 1
+                        continue
+                    self._update(row_id, m, fp, now, item, old_text)
+                    old_watches = tuple(
+                        r[0]
+                        for r in self.db.execute(
+                            "SELECT watch_id FROM mention_watches WHERE mention_id = ?",
+                            (row_id,),
+                        )
+                    )
+                    self.db.execute("DELETE FROM mention_watches WHERE mention_id = ?", (row_id,))
+                    member_rows.extend((w, created, row_id) for w in item.watch_ids)
+                    changes.append(
+                        Change(
+                            (old_created // _US_PER_MINUTE, old_watches),
+                            (created // _US_PER_MINUTE, item.watch_ids),
+                        )
+                    )
+                    result.updated += 1
+                a = m.author
+                authors[(a.platform, a.id)] = (
+                    a.platform,
+                    a.id,
+                    a.handle,
+                    a.display_name,
+                    a.followers,
+                    _bool(a.verified),
+                    _us(m.version_time),
+                )
+            self.db.executemany(_INSERT_MENTION, inserts)
+            self.db.executemany("INSERT INTO mention_fts (rowid, body) VALUES (?, ?)", fts_rows)
+            self.db.executemany(
+                "INSERT OR IGNORE INTO mention_watches (watch_id, created_at, mention_id) "
+                "VALUES (?, ?, ?)",
+                member_rows,
+            )
+            self.db.executemany(_UPSERT_AUTHOR, list(authors.values()))
+            deltas = rollup_deltas(changes)
+            self.db.executemany(_UPSERT_ROLLUP, [(w, mi, v) for (w, mi), v in deltas.items()])
+            if dead_letters:
+                before = self.db.total_changes
+                self.db.executemany(
+                    "INSERT OR IGNORE INTO dead_letters "
+                    "(fingerprint, source, format, position, reason, raw, received_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        (d.fingerprint, d.source, d.format, d.position, d.reason, d.raw, now)
+                        for d in dead_letters
+                    ],
+                )
+                result.dead_letters = self.db.total_changes - before
+            self.db.execute("COMMIT")
+        except BaseException:
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+            raise
+        return result
+
+    def _lookup(
+        self, keys: list[tuple[str, str]]
+    ) -> dict[tuple[str, str], tuple[int, bytes, int, int, str]]:
+        found: dict[tuple[str, str], tuple[int, bytes, int, int, str]] = {}
+        for start in range(0, len(keys), _LOOKUP_CHUNK):
+            chunk = keys[start : start + _LOOKUP_CHUNK]
+            values = ", ".join("(?, ?)" for _ in chunk)
+            params = [p for key in chunk for p in key]
+            rows = self.db.execute(
+                "SELECT platform, native_id, id, fingerprint, coalesce(edited_at, created_at), "
+                f"created_at, text FROM mentions WHERE (platform, native_id) IN (VALUES {values})",
+                params,
+            )
+            for platform, native_id, *rest in rows:
+                found[(platform, native_id)] = tuple(rest)  # type: ignore[assignment]
+        return found
+
+    def _update(
+        self, row_id: int, m: Mention, fp: bytes, now: int, item: MatchedMention, old_text: str
+    ) -> None:
+        values = _mention_values(m, fp, now)
+        # (platform, native_id) are the identity: not updated.
+        self.db.execute(_UPDATE_MENTION, (*values[2:], row_id))
+        # Contentless FTS5: a row is removed by giving back the values it was indexed with.
+        self.db.execute(
+            "INSERT INTO mention_fts (mention_fts, rowid, body) VALUES ('delete', ?, ?)",
+            (row_id, normalise(old_text)),
+        )
+        self.db.execute(
+            "INSERT INTO mention_fts (rowid, body) VALUES (?, ?)", (row_id, item.norm_text)
+        )
+
+    # -- reads -------------------------------------------------------------------------------
+
+    def get_mention(self, platform: str, native_id: str) -> StoredMention | None:
+        row = self.db.execute(
+            f"SELECT {_MENTION_COLUMNS} FROM mentions WHERE platform = ? AND native_id = ?",
+            (platform, native_id),
+        ).fetchone()
+        if row is None:
+            return None
+        return StoredMention(_mention(row), self._watches_of(row[0]))
+
+    def _watches_of(self, row_id: int) -> tuple[str, ...]:
+        return tuple(
+            r[0]
+            for r in self.db.execute(
+                "SELECT watch_id FROM mention_watches WHERE mention_id = ? ORDER BY watch_id",
+                (row_id,),
+            )
+        )
+
+    def count_mentions(self) -> int:
+        return int(self.db.execute("SELECT count(*) FROM mentions").fetchone()[0])
+
+    def search(self, query: SearchQuery) -> Iterator[StoredMention]:
+        """Newest first. Full-text index narrows the candidates; the query language decides."""
+        node = parse(query.text) if query.text else None
+        where: list[str] = []
+        params: list[Any] = []
+        source = "mentions m"
+        if node is not None:
+            fts = fts_expression(node)
+            if fts is not None:
+                source = "mention_fts f JOIN mentions m ON m.id = f.rowid"
+                where.append("mention_fts MATCH ?")
+                params.append(fts)
+        if query.watch_id is not None:
+            source += " JOIN mention_watches w ON w.mention_id = m.id AND w.watch_id = ?"
+            params.insert(0, query.watch_id)
+        if query.since is not None:
+            where.append("m.created_at >= ?")
+            params.append(_us(query.since))
+        if query.until is not None:
+            where.append("m.created_at < ?")
+            params.append(_us(query.until))
+        if query.platforms:
+            where.append(f"m.platform IN ({', '.join('?' * len(query.platforms))})")
+            params.extend(query.platforms)
+        if query.languages:
+            ors = []
+            for lang in query.languages:
+                ors.append("(m.language = ? OR substr(m.language, 1, ?) = ?)")
+                params.extend((lang, len(lang) + 1, lang + "-"))
+            where.append(f"({' OR '.join(ors)})")
+        sql = f"SELECT {', '.join('m.' + c.strip() for c in _MENTION_COLUMNS.split(','))} "
+        sql += f"FROM {source}"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY m.created_at DESC, m.id DESC"
+        # A separate cursor: the caller may write while iterating.
+        cursor = self.db.cursor()
+        returned = 0
+        for row in cursor.execute(sql, params):
+            if returned >= query.limit:
+                break
+            mention = _mention(row)
+            if node is not None and not evaluate(node, Document.from_mention(mention)):
+                continue
+            returned += 1
+            yield StoredMention(mention, self._watches_of(row[0]))
+        cursor.close()
+
+    def volume(
+        self,
+        watch_ids: Sequence[str],
+        since: datetime,
+        until: datetime,
+        bucket: Bucket = "hour",
+    ) -> list[VolumePoint]:
+        size = _BUCKET_MINUTES[bucket]
+        ids = list(watch_ids) or [ALL]
+        rows = self.db.execute(
+            f"SELECT watch_id, (minute / {size}) * {size} AS b, sum(volume) FROM rollup_minute "
+            f"WHERE watch_id IN ({', '.join('?' * len(ids))}) AND minute >= ? AND minute < ? "
+            "GROUP BY watch_id, b HAVING sum(volume) != 0 ORDER BY watch_id, b",
+            (*ids, _us(since) // _US_PER_MINUTE, -(-_us(until) // _US_PER_MINUTE)),
+        )
+        return [VolumePoint(w, _dt(b * _US_PER_MINUTE), int(v)) for w, b, v in rows]
+
+    def span(self) -> tuple[datetime, datetime] | None:
+        """First and last ``created_at`` stored."""
+        lo, hi = self.db.execute("SELECT min(created_at), max(created_at) FROM mentions").fetchone()
+        return None if lo is None else (_dt(lo), _dt(hi))
+
+    def dead_letters(self, limit: int = 100) -> list[StoredDeadLetter]:
+        rows = self.db.execute(
+            "SELECT id, received_at, source, format, position, reason, raw FROM dead_letters "
+            "ORDER BY id DESC LIMIT ?",
+            (limit,),
+        )
+        return [
+            StoredDeadLetter(i, _dt(at), DeadLetter(src, fmt, pos, reason, bytes(raw)))
+            for i, at, src, fmt, pos, reason, raw in rows
+        ]
+
+    def count_dead_letters(self) -> int:
+        return int(self.db.execute("SELECT count(*) FROM dead_letters").fetchone()[0])
+
+
+def _mention_values(m: Mention, fp: bytes, now: int) -> tuple[Any, ...]:
+    a = m.author
+    mt = m.metrics
+    return (
+        m.platform,
+        m.native_id,
+        a.id,
+        a.handle,
+        a.display_name,
+        a.followers,
+        _bool(a.verified),
+        m.url,
+        m.title,
+        m.text,
+        m.language,
+        _us(m.created_at),
+        m.edited_at and _us(m.edited_at),
+        m.reply_to,
+        m.repost_of,
+        m.quote_of,
+        _json_list(m.hashtags),
+        _json_list(m.mentions),
+        _json_list(m.links),
+        mt.likes,
+        mt.reposts,
+        mt.replies,
+        mt.views,
+        m.raw,
+        fp,
+        now,
+    )
+
+
+def _mention(row: Sequence[Any]) -> Mention:
+    (
+        _id,
+        platform,
+        native_id,
+        author_id,
+        handle,
+        name,
+        followers,
+        verified,
+        url,
+        title,
+        text,
+        language,
+        created_at,
+        edited_at,
+        reply_to,
+        repost_of,
+        quote_of,
+        hashtags,
+        mentions,
+        links,
+        likes,
+        reposts,
+        replies,
+        views,
+        raw,
+        _fp,
+        _ingested,
+    ) = row
+    return Mention(
+        platform=platform,
+        native_id=native_id,
+        author=Author(
+            platform, author_id, handle, name, followers, None if verified is None else bool(verified)
+        ),
+        text=text,
+        created_at=_dt(created_at),
+        url=url,
+        title=title,
+        language=language,
+        reply_to=reply_to,
+        repost_of=repost_of,
+        quote_of=quote_of,
+        hashtags=tuple(orjson.loads(hashtags)),
+        mentions=tuple(orjson.loads(mentions)),
+        links=tuple(orjson.loads(links)),
+        metrics=Metrics(likes, reposts, replies, views),
+        edited_at=None if edited_at is None else _dt(edited_at),
+        raw=bytes(raw),
+    )
+
+
+def _watch(row: Sequence[Any]) -> Watch:
+    wid, name, kind, query, languages, platforms = row
+    return Watch(
+        id=wid,
+        name=name,
+        kind=WatchKind(kind),
+        query=query,
+        languages=tuple(orjson.loads(languages)),
+        platforms=tuple(orjson.loads(platforms)),
+    )

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.factories import mention
+from tests.store.contract import StoreContract, matched
+from tocsin.errors import StoreError
+from tocsin.store.sqlite import SQLiteStore
+from tocsin.store.sqlite_migrations import MIGRATIONS
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[SQLiteStore]:
+    s = SQLiteStore(tmp_path / "t.db")
+    s.migrate()
+    yield s
+    s.close()
+
+
+class TestSQLiteStore(StoreContract):
+    pass
+
+
+def test_file_is_in_wal_mode_with_normal_sync(store: SQLiteStore) -> None:
+    assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store.db.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+
+
+def test_full_durability_is_a_setting(tmp_path: Path) -> None:
+    s = SQLiteStore(tmp_path / "f.db", durability="full")
+    assert s.db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    s.close()
+
+
+def test_migrations_are_named_and_recorded(store: SQLiteStore) -> None:
+    assert store.applied_migrations() == [name for name, _ in MIGRATIONS]
+
+
+def test_uninitialised_file_is_refused(tmp_path: Path) -> None:
+    s = SQLiteStore(tmp_path / "empty.db")
+    with pytest.raises(StoreError, match="tocsin init"):
+        s.require_schema()
+    s.close()
+
+
+def test_reader_sees_committed_batches_while_another_connection_writes(
+    store: SQLiteStore, tmp_path: Path
+) -> None:
+    reader = SQLiteStore(tmp_path / "t.db")
+    store.write(matched(*(mention(i) for i in range(10))))
+    store.db.execute("BEGIN IMMEDIATE")  # a writer holds the write lock...
+    store.db.execute("DELETE FROM mentions")
+    assert reader.count_mentions() == 10  # ...and the reader is not blocked, nor sees it
+    store.db.execute("ROLLBACK")
+    reader.close()
