@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import email.utils
 import html
+import io
 import math
 import re
 from collections import Counter
@@ -721,6 +722,44 @@ def iter_lines(
         if skip_blank and not too_long and not data.strip():
             continue
         yield Line(number, data, too_long)
+
+
+class _Prefixed(io.RawIOBase):
+    """``prefix`` then the rest of ``stream``, as a raw stream."""
+
+    def __init__(self, prefix: bytes, stream: BinaryIO) -> None:
+        super().__init__()
+        self._prefix = prefix
+        self._stream = stream
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        if self._prefix:
+            n = min(len(view), len(self._prefix))
+            view[:n] = self._prefix[:n]
+            self._prefix = self._prefix[n:]
+            return n
+        data = self._stream.read(len(view))
+        view[: len(data)] = data
+        return len(data)
+
+
+def peek_head(stream: BinaryIO, size: int = 64 * 1024) -> tuple[bytes, BinaryIO]:
+    """The first ``size`` bytes of ``stream``, and a stream that reads from the start again
+    (any ``BinaryIO``: no ``seek`` or ``peek`` needed)."""
+    parts: list[bytes] = []
+    got = 0
+    while got < size:
+        chunk = stream.read(size - got)
+        if not chunk:
+            break
+        parts.append(chunk)
+        got += len(chunk)
+    head = b"".join(parts)
+    return head, io.BufferedReader(_Prefixed(head, stream), 1 << 16)
 
 
 def read_bounded(stream: BinaryIO, limit: int = MAX_DOCUMENT_BYTES, *, what: str = "file",
