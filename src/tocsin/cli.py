@@ -100,9 +100,10 @@ def _check_query(query: str, label: str = "query") -> None:
     try:
         parse(query)
     except QueryError as exc:
+        q, at = exc.query, exc.position
+        marked = f"{terminal_safe(q[:at])} ▶ {terminal_safe(q[at:])}".strip()
         raise UsageError(
-            f"invalid {label}: {exc.reason} at position {exc.position + 1}\n"
-            f"  {terminal_safe(exc.query)}\n  {' ' * exc.position}^"
+            f"invalid {label}: {exc.reason} at position {exc.position + 1}: {marked}"
         ) from None
 
 

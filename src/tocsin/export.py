@@ -29,7 +29,8 @@ def csv_safe(value: Any) -> str:
 
 
 def write_csv(header: Sequence[str], rows: Iterable[Sequence[Any]], out: IO[str]) -> None:
-    writer = csv.writer(out, lineterminator="\n")
+    # RFC 4180 line ends: a cell holding a bare \r or \n is then quoted, not split.
+    writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(header)
     for row in rows:
         writer.writerow([csv_safe(v) for v in row])

@@ -29,7 +29,7 @@ class LanguageEnricher:
         if self._identifier is None:  # loaded on first use: ~1 s, not at import time
             from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-            self._identifier = LanguageIdentifier.from_pickled_model(MODEL_FILE, norm_probs=True)
+            self._identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
         return self._identifier
 
     def identify(self, text: str) -> str | None:

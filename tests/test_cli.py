@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+import pytest
+
+from tests.factories import mention
+from tocsin.cli import main, parse_when
+from tocsin.importers.generic import to_record
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def db(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    path = tmp_path / "t.db"
+    assert run(capsys, "--db", str(path), "init")[0] == 0
+    return path
+
+
+def _jsonl(path: Path, mentions: list) -> Path:  # type: ignore[type-arg]
+    path.write_bytes(b"".join(orjson.dumps(to_record(m)) + b"\n" for m in mentions))
+    return path
+
+
+def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "--help")
+    assert code == 0
+    for command in ("init", "watch", "import", "search", "stats", "demo", "dead-letters"):
+        assert command in out
+
+
+def test_missing_database_is_one_readable_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, "--db", str(tmp_path / "nope.db"), "watch", "list")
+    assert code == 1
+    assert err.strip().splitlines() == [f"error: no database at {tmp_path / 'nope.db'}: run `tocsin init` first"]
+    assert "Traceback" not in err
+
+
+def test_invalid_query_points_at_the_position(
+    db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, "--db", str(db), "watch", "add", "acme", "acme AND (refund")
+    assert code == 1
+    [line] = err.strip().splitlines()
+    assert line.startswith("error: invalid query:") and "position" in line
+
+
+def test_watch_add_list_test_remove(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "--db", str(db), "watch", "add", "cafelia", "cafélia OR @cafelia")[0] == 0
+    code, out, _ = run(capsys, "--db", str(db), "watch", "list")
+    assert "cafelia" in out and "cafélia OR @cafelia" in out
+    code, out, _ = run(
+        capsys, "--db", str(db), "watch", "test", "cafelia", "CAFELIA m'a remboursé", "rien"
+    )
+    lines = out.splitlines()
+    assert lines[0].startswith("MATCH") and "CAFELIA" in lines[1]
+    assert lines[2].startswith("no")
+    assert lines[-1] == "1 of 2 samples match"
+    assert run(capsys, "--db", str(db), "watch", "remove", "cafelia")[0] == 0
+    assert run(capsys, "--db", str(db), "watch", "remove", "cafelia")[0] == 1
+
+
+def test_import_twice_adds_nothing_and_search_exports(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, "--db", str(db), "watch", "add", "cafelia", "cafélia")
+    source = _jsonl(
+        tmp_path / "m.jsonl",
+        [mention(1, text="=cmd|' /C calc'!A0 Cafélia"), mention(2, text="Cafelia top")],
+    )
+    code, out, _ = run(capsys, "--db", str(db), "import", str(source))
+    assert code == 0 and "new 2" in out
+    code, out, _ = run(capsys, "--db", str(db), "import", str(source))
+    assert "new 0" in out and "unchanged 2" in out
+    code, out, _ = run(capsys, "--db", str(db), "search", "cafelia", "--format", "csv")
+    rows = out.splitlines()
+    assert rows[0].startswith("created_at,platform")
+    assert any(",'=cmd" in r or ",\"'=cmd" in r for r in rows[1:])
+    code, out, _ = run(capsys, "--db", str(db), "search", "cafelia", "--format", "jsonl")
+    assert [orjson.loads(x)["native_id"] for x in out.splitlines()] == ["1002", "1001"]
+    code, out, _ = run(capsys, "--db", str(db), "search", "--watch", "cafelia")
+    assert "2 mentions" in out
+
+
+def test_stats_table_and_chart(db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run(capsys, "--db", str(db), "watch", "add", "cafelia", "cafélia")
+    source = _jsonl(tmp_path / "m.jsonl", [mention(i) for i in range(1, 200)])
+    run(capsys, "--db", str(db), "import", str(source))
+    chart = tmp_path / "v.png"
+    code, out, _ = run(capsys, "--db", str(db), "stats", "--by", "hour", "--chart", str(chart))
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].split() == ["bucket", "(UTC)", "all", "cafelia"]
+    counts = [int(line.split()[-1]) for line in lines[2:] if line[:4].isdigit()]
+    assert sum(counts) == 199
+    assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_unknown_format_and_missing_file(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "--db", str(db), "import", "--format", "nope", "x.jsonl")
+    assert code == 1 and "unknown format" in err
+    code, _, err = run(capsys, "--db", str(db), "import", "missing.jsonl")
+    assert code == 1 and "no such file" in err
+
+
+def test_relative_and_absolute_dates() -> None:
+    from datetime import UTC, datetime
+
+    now = datetime(2026, 11, 22, 12, tzinfo=UTC)
+    assert parse_when("36h", now=now) == datetime(2026, 11, 21, 0, tzinfo=UTC)
+    assert parse_when("2026-11-02") == datetime(2026, 11, 2, tzinfo=UTC)
+    assert parse_when("2026-11-02T14:00+01:00") == datetime(2026, 11, 2, 13, tzinfo=UTC)
+    assert parse_when(None) is None
