@@ -782,19 +782,31 @@ def read_bounded(stream: BinaryIO, limit: int = MAX_DOCUMENT_BYTES, *, what: str
     return data[3:] if data.startswith(_UTF8_BOM) else data
 
 
+_JSON_POS_RE = re.compile(r":? line (\d+) column (\d+) \(char \d+\)$")
+
+
 def json_error(e: Exception) -> str:
-    """orjson's message, on one line, without the position suffix noise."""
+    """orjson's message on one line; its position as "column N" (or "line L, column N")."""
     msg = str(e).splitlines()[0] if str(e) else type(e).__name__
+    m = _JSON_POS_RE.search(msg)
+    if m:
+        where = f"column {m.group(2)}" if m.group(1) == "1" else (
+            f"line {m.group(1)}, column {m.group(2)}")
+        msg = f"{msg[: m.start()]} at {where}"
     return one_line(msg, 160)
 
 
+class InvalidJson(MalformedRecord, ValueError):
+    """A record that is not valid JSON."""
+
+
 def loads(data: bytes) -> Any:
-    """orjson.loads; ValueError with a readable message (orjson refuses invalid UTF-8, lone
-    surrogates and nesting deeper than 1024)."""
+    """orjson.loads; ``InvalidJson`` with a readable message (orjson refuses invalid UTF-8,
+    lone surrogates and nesting deeper than 1024)."""
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError as e:
-        raise ValueError(f"invalid JSON: {json_error(e)}") from None
+        raise InvalidJson(f"invalid JSON: {json_error(e)}") from None
 
 
 @dataclass(frozen=True, slots=True)

@@ -111,7 +111,7 @@ def status_to_mention(status: dict[str, Any], raw: bytes) -> Mention:
     created_at = time_field(status, "created_at", parse_iso)
     assert created_at is not None
     edited_at = time_field(status, "edited_at", parse_iso, required=False)
-    url = opt_str(status, "url") or opt_str(status, "uri")
+    url = opt_str(status, "url")
 
     reblog = status.get("reblog")
     repost_of = None
@@ -119,6 +119,8 @@ def status_to_mention(status: dict[str, Any], raw: bytes) -> Mention:
         repost_of = opt_str(reblog, "uri") or (
             str(reblog["id"]) if isinstance(reblog.get("id"), str | int) else None
         )
+        url = url or opt_str(reblog, "url")  # a boost has no page of its own
+    url = url or opt_str(status, "uri")
     content = opt_str(status, "content") or ""
     text, links = html_to_text(content, url)
     spoiler = (opt_str(status, "spoiler_text") or "").strip()

@@ -53,7 +53,11 @@ DELETED = "[deleted]"
 def _is_thing(obj: object) -> bool:
     return isinstance(obj, dict) and isinstance(obj.get("kind"), str) and isinstance(
         obj.get("data"), dict
-    ) and (obj["kind"] == "Listing" or obj["kind"][:1] == "t")
+    )
+
+
+def _is_listing_or_post(obj: object) -> bool:
+    return _is_thing(obj) and obj["kind"] in ("Listing", "t1", "t3")  # type: ignore[index]
 
 
 class RedditImporter(BaseImporter):
@@ -63,7 +67,7 @@ class RedditImporter(BaseImporter):
     def sniff(self, head: bytes, filename: str) -> float:
         objs = first_objects(head)
         if objs:
-            score = share(objs, _is_thing)
+            score = share(objs, _is_listing_or_post)
             return 0.55 + 0.4 * score if score else 0.0
         text = head_text(head[:16384])
         if text.lstrip().startswith(("{", "[")) and '"kind"' in text and (

@@ -37,6 +37,7 @@ from tocsin.importers._common import (
     strings,
     time_field,
     type_name,
+    unescape,
 )
 
 PLATFORM = "x"
@@ -190,8 +191,10 @@ def _long_text(tweet: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """The full text and its entities: a long post's ``note_tweet`` if present."""
     note = get_dict(tweet, "note_tweet")
     if isinstance(note.get("text"), str) and note["text"]:
-        return note["text"], get_dict(note, "entities") or get_dict(tweet, "entities")
-    return req_str(tweet, "text"), get_dict(tweet, "entities")
+        text, entities = note["text"], get_dict(note, "entities") or get_dict(tweet, "entities")
+    else:
+        text, entities = req_str(tweet, "text"), get_dict(tweet, "entities")
+    return unescape(text), entities  # X escapes &, < and > as HTML entities
 
 
 def tweet_to_mention(

@@ -39,6 +39,7 @@ from tocsin.importers._common import (
     snowflake_time,
     time_field,
     type_name,
+    unescape,
 )
 from tocsin.importers.x_api import PLATFORM, tweet_url
 
@@ -139,6 +140,7 @@ class XArchiveImporter(BaseImporter):
 def archived_tweet_to_mention(tweet: dict[str, Any], owner: Author, raw: bytes) -> Mention:
     tweet_id = as_id(tweet.get("id_str") or tweet.get("id"), "'id_str'")
     text = req_str(tweet, "full_text" if "full_text" in tweet else "text", "'full_text'")
+    text = unescape(text)  # the archive escapes &, < and > as HTML entities
     created_at = time_field(tweet, "created_at", parse_twitter_time)
     assert created_at is not None
     entities = get_dict(tweet, "entities")
