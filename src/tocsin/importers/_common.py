@@ -241,7 +241,8 @@ def count(value: object) -> int | None:
 # ---------------------------------------------------------------------------------------------
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_NUMERIC_RE = re.compile(r"^[+-]?(\d{1,12}(\.\d*)?|\.\d+)$")
+# Digits only: epoch seconds (never a compact ISO date, which fromisoformat would accept).
+_NUMERIC_RE = re.compile(r"^[+-]?(\d{1,20}(\.\d*)?|\.\d+)$")
 
 
 def _as_utc(dt: datetime) -> datetime:
@@ -762,9 +763,12 @@ def peek_head(stream: BinaryIO, size: int = 64 * 1024) -> tuple[bytes, BinaryIO]
     return head, io.BufferedReader(_Prefixed(head, stream), 1 << 16)
 
 
-def read_bounded(stream: BinaryIO, limit: int = MAX_DOCUMENT_BYTES, *, what: str = "file",
+def read_bounded(stream: BinaryIO, limit: int | None = None, *, what: str = "file",
                  prefix: bytes = b"") -> bytes:
-    """The whole stream (after ``prefix``, already read), refusing more than ``limit`` bytes."""
+    """The whole stream (after ``prefix``, already read), refusing more than ``limit`` bytes
+    (``MAX_DOCUMENT_BYTES`` by default)."""
+    if limit is None:
+        limit = MAX_DOCUMENT_BYTES
     parts = [prefix]
     size = len(prefix)
     while size <= limit:
@@ -774,9 +778,9 @@ def read_bounded(stream: BinaryIO, limit: int = MAX_DOCUMENT_BYTES, *, what: str
         parts.append(chunk)
         size += len(chunk)
     if size > limit:
+        size_text = f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{limit} bytes"
         raise ImportFormatError(
-            f"{what} is larger than {limit // (1024 * 1024)} MB: split it, or convert it to "
-            "JSON lines"
+            f"{what} is larger than {size_text}: split it, or convert it to JSON lines"
         )
     data = b"".join(parts)
     return data[3:] if data.startswith(_UTF8_BOM) else data

@@ -348,7 +348,7 @@ class CsvImporter(BaseImporter):
             if error is None and not issues and not any(cell.strip() for cell in row):
                 continue  # a blank line
             if error is not None or issues:
-                yield self.dead(source, position, error or issues[0], raw)
+                yield self.dead(source, position, issues[0] if issues else str(error), raw)
                 continue
             if len(row) > len(names):
                 yield self.dead(
