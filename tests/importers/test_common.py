@@ -5,16 +5,23 @@ from __future__ import annotations
 import io
 import time
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
-from tocsin.domain import MAX_FIELD_CHARS, MAX_LIST_ITEMS, MAX_RAW_BYTES, MAX_TEXT_CHARS
+from tocsin.domain import (
+    MAX_FIELD_CHARS,
+    MAX_LIST_ITEMS,
+    MAX_RAW_BYTES,
+    MAX_TEXT_CHARS,
+    Mention,
+)
 from tocsin.errors import ImportFormatError, MalformedRecord
 from tocsin.importers import _common as c
 
 
 def dt(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+    return datetime(*args, tzinfo=UTC)
 
 
 # --- cleaning and bounds ----------------------------------------------------------------------
@@ -198,13 +205,13 @@ def test_host_of() -> None:
 # --- building mentions ------------------------------------------------------------------------
 
 
-def _mention(**kw: object) -> object:
-    fields: dict[str, object] = {
+def _mention(**kw: Any) -> Mention:
+    fields: dict[str, Any] = {
         "platform": "x", "native_id": "1", "author": c.make_author("x", "1", "a"),
         "text": "t", "created_at": dt(2024, 1, 1), "raw": b"{}",
     }
     fields.update(kw)
-    return c.make_mention(**fields)  # type: ignore[arg-type]
+    return c.make_mention(**fields)
 
 
 def test_make_mention_bounds_everything() -> None:
@@ -212,20 +219,20 @@ def test_make_mention_bounds_everything() -> None:
         text="a\x00" * (MAX_TEXT_CHARS + 5), title="t" * 5000, url=" https://x.com/a ",
         hashtags=[f"#t{i}" for i in range(300)], language="fr-CA",
     )
-    assert len(m.text) == MAX_TEXT_CHARS and "\x00" not in m.text  # type: ignore[attr-defined]
-    assert len(m.title) == MAX_FIELD_CHARS  # type: ignore[attr-defined]
-    assert m.url == "https://x.com/a"  # type: ignore[attr-defined]
-    assert len(m.hashtags) == MAX_LIST_ITEMS and m.hashtags[0] == "t0"  # type: ignore[attr-defined]
-    assert m.language == "fr"  # type: ignore[attr-defined]
+    assert len(m.text) == MAX_TEXT_CHARS and "\x00" not in m.text
+    assert len(m.title) == MAX_FIELD_CHARS
+    assert m.url == "https://x.com/a"
+    assert len(m.hashtags) == MAX_LIST_ITEMS and m.hashtags[0] == "t0"
+    assert m.language == "fr"
 
 
 def test_make_mention_extracts_missing_lists() -> None:
     m = _mention(text="#Cafélia @bob https://cafelia.fr/aide.")
-    assert m.hashtags == ("Cafélia",)  # type: ignore[attr-defined]
-    assert m.mentions == ("bob",)  # type: ignore[attr-defined]
-    assert m.links == ("https://cafelia.fr/aide",)  # type: ignore[attr-defined]
+    assert m.hashtags == ("Cafélia",)
+    assert m.mentions == ("bob",)
+    assert m.links == ("https://cafelia.fr/aide",)
     empty = _mention(text="#Cafélia", hashtags=[])
-    assert empty.hashtags == ()  # type: ignore[attr-defined]
+    assert empty.hashtags == ()
 
 
 def test_make_mention_refuses_oversized_records_and_ids() -> None:
