@@ -230,9 +230,13 @@ class JsonlImporter(BaseImporter):
             if score:
                 return 0.55 + 0.4 * score
             return 0.0
-        text = head_text(head[:4096]).lstrip()
-        if text.startswith("{") and all(f'"{k}"' in text for k in REQUIRED):
-            return 0.6  # a first line too long to parse from the head
+        # A first line too long to parse from the head: look at its keys.
+        text = head_text(head).lstrip()
+        start = text[:4096]
+        if start.startswith("{") and '"platform"' in start and '"id"' in start and (
+            '"text"' in text or '"created_at"' in text
+        ):
+            return 0.6
         return 0.1 if _suffix(filename) in (".jsonl", ".ndjson") else 0.0
 
     def read(self, stream: BinaryIO, source: str) -> Iterator[Mention | DeadLetter]:
