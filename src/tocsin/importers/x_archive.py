@@ -103,7 +103,7 @@ class XArchiveImporter(BaseImporter):
         if m is not None:
             return 0.99 if m.group(1) in _TWEET_PARTS else 0.35
         if Path(filename).name.lower().startswith("tweet") and filename.endswith(".js"):
-            return 0.3 if "window.YTD" in head_text(head[:512]) else 0.1
+            return 0.2 if "window.YTD" in head_text(head[:512]) else 0.1
         return 0.0
 
     def read(self, stream: BinaryIO, source: str) -> Iterator[Mention | DeadLetter]:
