@@ -116,3 +116,11 @@ def test_hostile_lines() -> None:
         "a commit event without a 'commit' object",
         "'commit.rkey' is not a record key",
     ]
+
+
+def test_skipped_counts_are_per_read() -> None:
+    importer = JetstreamImporter()
+    data = sample("bluesky_jetstream.jsonl").read_bytes()
+    read_all(importer, data)
+    read_all(importer, data)
+    assert importer.skipped["identity event"] == 1

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 from typing import Any, ClassVar
 
 import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import tocsin.importers as importers_pkg
 from tests.importers.helpers import SAMPLES, read_all, sample
+from tocsin.domain import DeadLetter, Mention
 from tocsin.errors import ImportFormatError, UsageError
 from tocsin.importers import SNIFF_BYTES, detect, open_importer, sniff_all
 from tocsin.importers.base import Importer
@@ -189,3 +193,56 @@ def test_detection_then_read_end_to_end() -> None:
         items = list(importer.read(f, str(path)))
     assert len(items) == 6
     assert importers_pkg.MIN_CONFIDENCE == 0.3
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.floats(allow_nan=False)
+    | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4)
+    | st.dictionaries(
+        st.sampled_from(["id", "text", "data", "kind", "did", "commit", "account", "created_at",
+                         "platform", "uri", "content", "children", "replies", "includes", "x"]),
+        inner, max_size=6),
+    max_leaves=25,
+)
+
+
+def _fail_cleanly(data: bytes) -> None:
+    for name, cls in importers().items():
+        importer = cls()
+        try:
+            for item in importer.read(io.BytesIO(data), "fuzz"):
+                assert isinstance(item, Mention | DeadLetter), name
+                if isinstance(item, DeadLetter):
+                    assert item.reason and "\n" not in item.reason
+        except ImportFormatError as e:
+            assert "\n" not in str(e)
+    sniff_all(data[:SNIFF_BYTES], "fuzz")
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.binary(max_size=600))
+def test_any_bytes_fail_cleanly(data: bytes) -> None:
+    _fail_cleanly(data)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_JSON, min_size=1, max_size=4), st.booleans())
+def test_any_json_fails_cleanly(values: list[Any], as_lines: bool) -> None:
+    if as_lines:
+        data = b"\n".join(orjson.dumps(v) for v in values)
+    else:
+        data = orjson.dumps(values, option=orjson.OPT_INDENT_2)
+    _fail_cleanly(data)
+
+
+_SAMPLE_BYTES = [p.read_bytes() for p in sorted(SAMPLES.rglob("*")) if p.is_file()]
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.sampled_from(_SAMPLE_BYTES), st.integers(0, 10_000), st.integers(0, 10_000),
+       st.binary(max_size=8))
+def test_corrupted_samples_fail_cleanly(data: bytes, cut: int, at: int, junk: bytes) -> None:
+    cut %= len(data) + 1
+    at %= cut + 1
+    _fail_cleanly(data[:at] + junk + data[at:cut])
