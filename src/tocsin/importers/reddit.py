@@ -57,7 +57,7 @@ def _is_thing(obj: object) -> bool:
 
 
 def _is_listing_or_post(obj: object) -> bool:
-    return _is_thing(obj) and obj["kind"] in ("Listing", "t1", "t3")  # type: ignore[index]
+    return isinstance(obj, dict) and _is_thing(obj) and obj["kind"] in ("Listing", "t1", "t3")
 
 
 class RedditImporter(BaseImporter):
