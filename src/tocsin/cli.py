@@ -392,7 +392,7 @@ def search(
         watch_id=watch_id,
         limit=limit,
     )
-    out = click.get_text_stream("stdout")
+    out = sys.stdout
     with open_store(ctx.settings) as store:
         results: Iterator[StoredMention] = store.search(q)
         if fmt == "jsonl":
