@@ -40,9 +40,12 @@ from tocsin.query.nodes import (
 
 __all__ = ["FTS_SEPARATOR_WORD_CHARS", "fts_expression"]
 
-#: Word characters (``\w``) that FTS5 unicode61 treats as separators: ``_`` and the New Tai
-#: Lue vowel signs (Mc in Unicode 6.1, letters since Unicode 8).
-FTS_SEPARATOR_WORD_CHARS = frozenset("_" + "".join(chr(c) for c in range(0x19B0, 0x19CA)))
+#: Word characters (``\w``) that FTS5 unicode61 treats as separators: ``_``, and marks that
+#: became letters after Unicode 6.1 (New Tai Lue vowel signs and tone marks, Vedic
+#: ardhavisarga). Checked exhaustively against SQLite by tests/query/test_fts.py.
+FTS_SEPARATOR_WORD_CHARS = frozenset(
+    "_" + "".join(chr(c) for c in (*range(0x19B0, 0x19CA), 0x1CF2, 0x1CF3))
+)
 
 
 def _has_token(value: str) -> bool:

@@ -75,6 +75,9 @@ def _reference(c: str, depth: int = 0) -> str:
     """The normalisation of one character, computed the slow, obvious way."""
     if _is_hangul_syllable(c):
         return c
+    cat = unicodedata.category(c)
+    if cat[0] == "M" or cat == "Cf":
+        return ""  # before casefold: U+0345 would become a letter
     out: list[str] = []
     for ch in unicodedata.normalize("NFKD", c.casefold()):
         cat = unicodedata.category(ch)
