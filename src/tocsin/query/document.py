@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from tocsin.query.normalise import normalise
@@ -54,8 +54,34 @@ def lang_matches(language: str, wanted: str) -> bool:
     )
 
 
+_FIELD_CACHE: dict[tuple[str, str], str] = {}
+
+
+def _cached(kind: str, value: str, compute: Callable[[str], str]) -> str:
+    """Languages and platforms take few distinct values: normalise each once."""
+    key = (kind, value)
+    out = _FIELD_CACHE.get(key)
+    if out is None:
+        if len(_FIELD_CACHE) > 4096:
+            _FIELD_CACHE.clear()
+        out = _FIELD_CACHE[key] = compute(value)
+    return out
+
+
+def _norm_language(language: str) -> str:
+    return normalise(language).strip().replace("_", "-")
+
+
+def _norm_platform(platform: str) -> str:
+    return normalise(platform).strip()
+
+
 def norm_language(language: str | None) -> str:
-    return normalise(language).strip().replace("_", "-") if language else ""
+    return _cached("lang", language, _norm_language) if language else ""
+
+
+def norm_platform(platform: str) -> str:
+    return _cached("platform", platform, _norm_platform) if platform else ""
 
 
 def norm_handle(handle: str) -> str:
@@ -163,7 +189,7 @@ class Document:
             text,
             norm_text,
             norm_language(mention.language),
-            normalise(mention.platform).strip(),
+            norm_platform(mention.platform),
             norm_handle(mention.author.handle),
             field,
         )
@@ -184,7 +210,7 @@ class Document:
             text,
             normalise(text),
             norm_language(language),
-            normalise(platform).strip(),
+            norm_platform(platform),
             norm_handle(author),
             _field_tokens(hashtags, mentions) or None,
         )

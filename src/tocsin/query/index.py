@@ -7,7 +7,9 @@ contains none of them:
   word); ``Prefix`` -> ``{"stem*"}``; ``Hashtag`` -> ``{"#tag"}``; ``Handle`` -> ``{"@handle"}``;
 * ``And`` / ``Near`` -> the cheapest anchor set among the children that have one (fewest,
   longest keys);
-* ``Or`` -> the union of its children's sets, or none if one child has none;
+* ``Or`` -> the union of one set per child, or none if one child has none. Where a child
+  offers alternatives (any word of a phrase, any conjunct of an ``And``), the choice favours
+  keys that other children already contribute;
 * ``Not`` and fields -> none.
 
 ``WatchIndex`` files each watch under its anchor keys. For a document it intersects the
@@ -19,8 +21,9 @@ proportional to its distinct words and to its candidates, not to the number of w
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 
 from tocsin.domain import Watch
 from tocsin.errors import QueryError
@@ -45,9 +48,17 @@ from tocsin.query.parser import parse
 __all__ = ["WatchIndex", "anchors"]
 
 #: Frequent French and English words: poor anchors when a phrase offers better.
-_STOP = """a an and are as at au aux be but by c ce ces d dans de des du en est et for from
-    il in is it j l la le les m mais n ne of on or ou par pas pour qu que qui s sa se
-    ses son sur t the this to un une vous was we with y you"""
+_STOP = """
+    a ai aie au aux avec c ca ce ces cet cette d dans de des du elle en es est et etait eu
+    il ils j je l la le les leur lui m ma mais me mes moi mon n ne nos notre nous on ou par
+    pas plus pour qu que qui s sa sans se ses si son sont sur t ta te tes toi ton tres tu un
+    une vos votre vous y ete etre avoir fait faire comme tout tous bien aussi encore deja
+    a about after all also am an and any are as at be been but by can could did do does
+    for from get got had has have he her him his how i if in into is it its just like me
+    my no not now of on one only or our out so some than that the their them then there
+    these they this to too up us very was we were what when which who will with would you
+    your http https www com fr rt amp
+"""
 STOP_WORDS = frozenset(_STOP.split())
 
 _PREFIX_MEMO_LIMIT = 100_000
@@ -67,54 +78,87 @@ def _set_cost(keys: frozenset[str]) -> int:
     return sum(_key_cost(k) for k in keys)
 
 
+_MAX_OPTIONS = 8
+
+
+def _options(node: Node) -> list[frozenset[str]] | None:
+    """Alternative anchor sets for ``node``, cheapest first (any one is sound), or None."""
+    if isinstance(node, Term):
+        return [frozenset((node.value,))]
+    if isinstance(node, Phrase):
+        return [frozenset((w,)) for w in sorted(set(node.words), key=_key_cost)]
+    if isinstance(node, Prefix):
+        return [frozenset((node.value + "*",))]
+    if isinstance(node, Hashtag):
+        return [frozenset(("#" + node.value,))]
+    if isinstance(node, Handle):
+        return [frozenset(("@" + node.value,))]
+    if isinstance(node, Field | Not):
+        return None
+    if isinstance(node, And | Near):
+        kids = node.children if isinstance(node, And) else (node.left, node.right)
+        found = [o for c in kids for o in (_options(c) or ())]
+        return sorted(found, key=_set_cost)[:_MAX_OPTIONS] if found else None
+    if isinstance(node, Or):
+        per_child = []
+        for c in node.children:
+            opts = _options(c)
+            if opts is None:
+                return None
+            per_child.append(opts)
+        # Greedy: children with the fewest alternatives first; then each child takes the
+        # option adding the least cost to what is already chosen (shared keys are free), so
+        # '"brand service client" OR (brand NEAR/4 scam)' is anchored on {brand} alone.
+        offered = Counter(k for opts in per_child for o in opts for k in o)
+        chosen: set[str] = set()
+
+        def added_cost(option: frozenset[str]) -> float:
+            return sum(_key_cost(k) / offered[k] for k in option if k not in chosen)
+
+        for opts in sorted(per_child, key=lambda o: (len(o), _set_cost(o[0]))):
+            best: frozenset[str] = min(opts, key=added_cost)
+            chosen |= best
+        return [frozenset(chosen)]
+    raise TypeError(f"not a query node: {node!r}")
+
+
 def anchors(node: Node) -> frozenset[str] | None:
     """Keys one of which a document must contain for ``node`` to match, or ``None``.
 
     Keys are words, ``#tag``, ``@handle`` or ``stem*`` (a prefix).
     """
-    if isinstance(node, Term):
-        return frozenset((node.value,))
-    if isinstance(node, Phrase):
-        return frozenset((min(node.words, key=_key_cost),))
-    if isinstance(node, Prefix):
-        return frozenset((node.value + "*",))
-    if isinstance(node, Hashtag):
-        return frozenset(("#" + node.value,))
-    if isinstance(node, Handle):
-        return frozenset(("@" + node.value,))
-    if isinstance(node, Field | Not):
-        return None
-    if isinstance(node, And | Near):
-        kids = node.children if isinstance(node, And) else (node.left, node.right)
-        options = [a for a in map(anchors, kids) if a is not None]
-        return min(options, key=_set_cost) if options else None
-    if isinstance(node, Or):
-        union: set[str] = set()
-        for c in node.children:
-            a = anchors(c)
-            if a is None:
-                return None
-            union |= a
-        return frozenset(union)
-    raise TypeError(f"not a query node: {node!r}")
+    options = _options(node)
+    return min(options, key=_set_cost) if options else None
 
 
 class _Entry:
-    __slots__ = ("id", "languages", "node", "platforms", "predicate")
+    __slots__ = ("accepts", "id", "node")
 
     def __init__(self, watch: Watch, node: Node) -> None:
         self.id = watch.id
         self.node = node
-        self.predicate: Predicate = compile_node(node)
-        self.languages = tuple(norm_language(x) for x in watch.languages)
-        self.platforms = frozenset(normalise(x).strip() for x in watch.platforms)
+        self.accepts = _restricted(
+            compile_node(node),
+            tuple(norm_language(x) for x in watch.languages),
+            frozenset(normalise(x).strip() for x in watch.platforms),
+        )
 
-    def accepts(self, doc: Document) -> bool:
-        if self.platforms and doc.platform not in self.platforms:
-            return False
-        if self.languages and not any(lang_matches(doc.language, x) for x in self.languages):
-            return False
-        return self.predicate(doc)
+
+def _restricted(
+    predicate: Predicate, languages: tuple[str, ...], platforms: frozenset[str]
+) -> Predicate:
+    """The watch's query, behind its language and platform restrictions."""
+    if languages:
+
+        def in_languages(d: Document) -> bool:
+            return any(lang_matches(d.language, x) for x in languages) and predicate(d)
+
+        if not platforms:
+            return in_languages
+        return lambda d: d.platform in platforms and in_languages(d)
+    if platforms:
+        return lambda d: d.platform in platforms and predicate(d)
+    return predicate
 
 
 class WatchIndex:
@@ -154,7 +198,12 @@ class WatchIndex:
             for length, table in sorted(by_length.items())
         ]
         self._unanchored: tuple[int, ...] = tuple(unanchored)
-        self._prefix_memo: dict[str, tuple[int, ...]] = {}
+        self._accepts: list[Predicate] = [e.accepts for e in self._entries]
+        # Prefix anchors, memoised per word: words already looked at, and among them those
+        # that start with some prefix anchor (-> their slots).
+        self._prefix_seen: set[str] = set()
+        self._prefix_hits: dict[str, tuple[int, ...]] = {}
+        self._prefix_hit_words: set[str] = set()
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -184,16 +233,26 @@ class WatchIndex:
         for key in doc.tokens & self._exact_keys:
             cands.update(exact[key])
         if self._prefixes:
-            memo = self._prefix_memo
-            for word in doc.word_set:
-                slots = memo.get(word)
-                if slots is None:
-                    if len(memo) >= _PREFIX_MEMO_LIMIT:
-                        memo.clear()
-                    slots = memo[word] = self._prefix_slots(word)
-                if slots:
-                    cands.update(slots)
+            words = doc.word_set
+            new = words - self._prefix_seen
+            if new:
+                self._learn_prefixes(new)
+            hits = self._prefix_hits
+            for word in words & self._prefix_hit_words:
+                cands.update(hits.get(word, ()))
         return cands
+
+    def _learn_prefixes(self, words: AbstractSet[str]) -> None:
+        if len(self._prefix_seen) + len(words) > _PREFIX_MEMO_LIMIT:
+            self._prefix_seen = set()
+            self._prefix_hits = {}
+            self._prefix_hit_words = set()
+        for word in words:
+            slots = self._prefix_slots(word)
+            if slots:
+                self._prefix_hits[word] = slots
+                self._prefix_hit_words.add(word)
+        self._prefix_seen.update(words)
 
     def candidates(self, doc: Document) -> tuple[str, ...]:
         """Ids of the watches ``match`` evaluates fully for ``doc`` (a superset of matches)."""
@@ -201,7 +260,9 @@ class WatchIndex:
 
     def match(self, doc: Document) -> tuple[str, ...]:
         """Sorted ids of the watches whose query, languages and platforms all accept ``doc``."""
+        accepts = self._accepts
+        matched = [s for s in self._candidates(doc) if accepts[s](doc)]
+        if not matched:
+            return ()
         entries = self._entries
-        return tuple(
-            entries[s].id for s in sorted(self._candidates(doc)) if entries[s].accepts(doc)
-        )
+        return tuple(entries[s].id for s in sorted(matched))

@@ -73,26 +73,46 @@ def _field(node: Field) -> Predicate:
     return lambda d: d.author == v
 
 
-def _all(preds: tuple[Predicate, ...]) -> Predicate:
-    if len(preds) == 2:
-        a, b = preds
-        return lambda d: a(d) and b(d)
-
-    def all_(d: Document) -> bool:
-        return all(p(d) for p in preds)
-
-    return all_
+def _all(preds: list[Predicate]) -> Predicate:
+    """``p1(d) and p2(d) and ...`` as nested closures (faster than ``all`` over a generator)."""
+    head, *rest = preds
+    if not rest:
+        return head
+    tail = _all(rest)
+    return lambda d: head(d) and tail(d)
 
 
-def _any(preds: tuple[Predicate, ...]) -> Predicate:
-    if len(preds) == 2:
-        a, b = preds
-        return lambda d: a(d) or b(d)
+def _any(preds: list[Predicate]) -> Predicate:
+    head, *rest = preds
+    if not rest:
+        return head
+    tail = _any(rest)
+    return lambda d: head(d) or tail(d)
 
-    def any_(d: Document) -> bool:
-        return any(p(d) for p in preds)
 
-    return any_
+def _token_key(node: Node) -> str | None:
+    """The ``Document.tokens`` key a leaf tests, for leaves that are a plain membership test."""
+    if isinstance(node, Term):
+        return node.value
+    if isinstance(node, Hashtag):
+        return "#" + node.value
+    if isinstance(node, Handle):
+        return "@" + node.value
+    return None
+
+
+def _combine(node: And | Or) -> Predicate:
+    """Token leaves become one C-level set test (``<=`` for AND, ``isdisjoint`` for OR)."""
+    keys = frozenset(k for c in node.children if (k := _token_key(c)) is not None)
+    others = sorted((c for c in node.children if _token_key(c) is None), key=_cost)
+    preds = [compile_node(c) for c in others]
+    if isinstance(node, And):
+        if keys:
+            preds.insert(0, lambda d: keys <= d.tokens)
+        return _all(preds)
+    if keys:
+        preds.insert(0, lambda d: not keys.isdisjoint(d.tokens))
+    return _any(preds)
 
 
 def _phrase(words: tuple[str, ...]) -> Predicate:
@@ -121,10 +141,9 @@ def compile_node(node: Node) -> Predicate:
         inner = compile_node(node.child)
         return lambda d: not inner(d)
     if isinstance(node, And | Or):
-        kids = tuple(compile_node(c) for c in sorted(node.children, key=_cost))
-        return _all(kids) if isinstance(node, And) else _any(kids)
+        return _combine(node)
     if isinstance(node, Near):
-        present = _all((compile_node(node.left), compile_node(node.right)))
+        present = _all([compile_node(node.left), compile_node(node.right)])
         left, right, n = _spans_of(node.left), _spans_of(node.right), node.distance
         return lambda d: present(d) and near(left(d), right(d), n)
     raise TypeError(f"not a query node: {node!r}")
