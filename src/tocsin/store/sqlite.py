@@ -37,7 +37,7 @@ from tocsin.store.rollup import ALL, Change, rollup_deltas
 from tocsin.store.sqlite_migrations import MIGRATIONS
 
 Durability = Literal["normal", "full"]
-_LOOKUP_CHUNK = 400  # (platform, native_id) pairs per lookup: 800 bound parameters
+_LOOKUP_CHUNK = 900  # native ids per lookup query (bound parameters stay < 1,000)
 _BUCKET_MINUTES = {"minute": 1, "hour": 60, "day": 1440}
 
 _MENTION_COLUMNS = (
@@ -333,18 +333,22 @@ class SQLiteStore:
     def _lookup(
         self, keys: list[tuple[str, str]]
     ) -> dict[tuple[str, str], tuple[int, bytes, int, int, str]]:
+        """Stored state of the given posts, by key; one indexed query per platform and chunk."""
+        by_platform: dict[str, list[str]] = {}
+        for platform, native_id in keys:
+            by_platform.setdefault(platform, []).append(native_id)
         found: dict[tuple[str, str], tuple[int, bytes, int, int, str]] = {}
-        for start in range(0, len(keys), _LOOKUP_CHUNK):
-            chunk = keys[start : start + _LOOKUP_CHUNK]
-            values = ", ".join("(?, ?)" for _ in chunk)
-            params = [p for key in chunk for p in key]
-            rows = self.db.execute(
-                "SELECT platform, native_id, id, fingerprint, coalesce(edited_at, created_at), "
-                f"created_at, text FROM mentions WHERE (platform, native_id) IN (VALUES {values})",
-                params,
-            )
-            for platform, native_id, *rest in rows:
-                found[(platform, native_id)] = tuple(rest)  # type: ignore[assignment]
+        for platform, ids in by_platform.items():
+            for start in range(0, len(ids), _LOOKUP_CHUNK):
+                chunk = ids[start : start + _LOOKUP_CHUNK]
+                rows = self.db.execute(
+                    "SELECT native_id, id, fingerprint, coalesce(edited_at, created_at), "
+                    "created_at, text FROM mentions "
+                    f"WHERE platform = ? AND native_id IN ({', '.join('?' * len(chunk))})",
+                    (platform, *chunk),
+                )
+                for native_id, *rest in rows:
+                    found[(platform, native_id)] = tuple(rest)  # type: ignore[assignment]
         return found
 
     def _update(
