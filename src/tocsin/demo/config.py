@@ -14,9 +14,11 @@ DEFAULT_START = datetime(2025, 3, 3, tzinfo=UTC)
 REFERENCE_POSTS_PER_HOUR = 180.0
 MAX_DAYS = 366
 MAX_POSTS_PER_HOUR = 1_000_000.0
+#: Incidents stop growing there (about 3 million posts a week): their schedules are drawn, and
+#: kept, when the stream is set up.
+MAX_INCIDENT_SCALE = 100.0
 
-#: Mean of the hourly profile over a week, relative to ``posts_per_hour`` (5 weekdays at 1.0,
-#: 2 weekend days at ``WEEKEND_FACTOR``); used to size a stream from a total.
+#: Weekend volume relative to weekdays.
 WEEKEND_FACTOR = 0.8
 
 
@@ -27,7 +29,8 @@ class DemoConfig:
     ``posts_per_hour`` is the mean weekday background rate (the daily rhythm moves around it;
     weekends run at 80 %). ``incident_scale`` multiplies the size of the incidents; ``None``
     scales them with ``posts_per_hour`` so that they stand out from the background the same way
-    at any volume.
+    at any volume (up to ``MAX_INCIDENT_SCALE``). ``french_share`` is the share of authors who
+    post in French.
     """
 
     seed: int = 7
@@ -47,8 +50,11 @@ class DemoConfig:
                 f"posts_per_hour must be > 0 and <= {MAX_POSTS_PER_HOUR:g}, "
                 f"not {self.posts_per_hour}"
             )
-        if self.incident_scale is not None and not 0 < self.incident_scale <= 10_000:
-            raise ValueError(f"incident_scale must be > 0, not {self.incident_scale}")
+        if self.incident_scale is not None and not 0 < self.incident_scale <= MAX_INCIDENT_SCALE:
+            raise ValueError(
+                f"incident_scale must be > 0 and <= {MAX_INCIDENT_SCALE:g}, "
+                f"not {self.incident_scale}"
+            )
         if not 0 <= self.french_share <= 1:
             raise ValueError(f"french_share must be in [0, 1], not {self.french_share}")
 
@@ -57,18 +63,22 @@ class DemoConfig:
         """How much bigger than the reference the incidents are."""
         if self.incident_scale is not None:
             return self.incident_scale
-        return self.posts_per_hour / REFERENCE_POSTS_PER_HOUR
+        return min(self.posts_per_hour / REFERENCE_POSTS_PER_HOUR, MAX_INCIDENT_SCALE)
 
     @classmethod
     def sized(cls, total_posts: int, days: int = 7, **kwargs: Any) -> DemoConfig:
-        """A config whose stream holds about ``total_posts`` posts (within a few per cent).
+        """A config whose stream holds a little more than ``total_posts`` posts (about 2 %
+        more, so that ``itertools.islice(stream, total_posts)`` is full)."""
+        from tocsin.demo.stream import expected_posts  # the stream module imports this one
 
-        The background takes the rate that gives the total once the incidents and the
-        replies the brand's customer service adds are counted.
-        """
         if total_posts < 1:
             raise ValueError("total_posts must be >= 1")
-        # Incidents and brand replies add about 16 % to the background at any scale.
-        mean_factor = (5 + 2 * WEEKEND_FACTOR) / 7
-        rate = total_posts / (24 * days * mean_factor * 1.16)
-        return cls(days=days, posts_per_hour=max(rate, 0.01), **kwargs)
+        target = total_posts * 1.02 + 50
+        probe = cls(days=days, posts_per_hour=REFERENCE_POSTS_PER_HOUR, **kwargs)
+        at_reference = expected_posts(probe)
+        if probe.incident_scale is None:  # everything grows with the rate
+            rate = REFERENCE_POSTS_PER_HOUR * target / at_reference
+        else:  # the incidents keep their size
+            fixed = expected_posts(cls(days=days, posts_per_hour=1e-9, **kwargs))
+            rate = REFERENCE_POSTS_PER_HOUR * (target - fixed) / (at_reference - fixed)
+        return cls(days=days, posts_per_hour=min(max(rate, 0.01), MAX_POSTS_PER_HOUR), **kwargs)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import numpy as np
@@ -42,8 +43,9 @@ MINUTE = 60_000
 HOUR = 3_600_000
 
 #: One scheduled post: time (ms), event id, role, platform, language (0 fr, 1 en), author index
-#: in the pool (-1: a story account), parent event id (-1: none), a free pick.
-Event = tuple[int, int, int, int, int, int, int, int]
+#: in the pool (-1: a story account), parent event id (-1: none), a free pick. Kept as rows of
+#: an int64 array once the schedule is sealed (a tenth of the memory of tuples).
+Event = Sequence[int]
 Made = tuple[Mention, PostLabel]
 
 _GROUP = (0, 1, 1, 2, 2)  # brand/competitor surface forms by platform
@@ -62,12 +64,22 @@ class _Plan:
     watch_id: str
     description: str
 
-    def __init__(self, pool: AuthorPool, builder: Builder, rng: np.random.Generator) -> None:
+    def __init__(
+        self,
+        pool: AuthorPool,
+        builder: Builder,
+        rng: np.random.Generator,
+        onset: int,
+        scale: float,
+    ) -> None:
+        self.onset = onset
+        self.scale = scale
         self.pool = pool
         self.b = builder
         self.rng = rng
         self.rnd: random.Random = builder.rnd
-        self.events: list[Event] = []
+        self.events: list[tuple[int, ...]] = []
+        self.schedule = np.zeros((0, 8), dtype=np.int64)
         self.pos = 0
         self.prebuilt: dict[int, Made] = {}
         self.made: dict[int, Mention] = {}
@@ -91,33 +103,51 @@ class _Plan:
         return eid
 
     def _seal(self) -> None:
-        """Sort the schedule and note, for each referenced post, the last post referring to it."""
+        """Sort the schedule into an array and note, for each post referred to, the last post
+        referring to it (after which it is forgotten)."""
         self.events.sort()
-        for pos, ev in enumerate(self.events):
-            if ev[6] >= 0:
-                self.last_use[ev[6]] = pos
+        self.schedule = np.array(self.events, dtype=np.int64).reshape(-1, 8)
+        self.events = []
+        parents = self.schedule[:, 6]
+        for pos in np.flatnonzero(parents >= 0).tolist():
+            self.last_use[int(parents[pos])] = pos
+
+    @property
+    def size(self) -> int:
+        return len(self.schedule)
 
     def take(self, until_ms: int) -> list[Made]:
         """The incident's posts before ``until_ms`` not taken yet, in time order."""
+        end = int(np.searchsorted(self.schedule[:, 0], until_ms, side="left"))
+        if end <= self.pos:
+            return []
         out: list[Made] = []
-        events = self.events
-        while self.pos < len(events) and events[self.pos][0] < until_ms:
-            ev = events[self.pos]
+        last_use, made_by_eid = self.last_use, self.made
+        for pos, ev in enumerate(self.schedule[self.pos : end].tolist(), self.pos):
             eid, parent = ev[1], ev[6]
             made = self.prebuilt.pop(eid, None) or self._make(ev)
-            if eid in self.last_use:
-                self.made[eid] = made[0]
-            if parent >= 0 and self.last_use.get(parent) == self.pos:
-                self.made.pop(parent, None)
+            if eid in last_use:
+                made_by_eid[eid] = made[0]
+            if parent >= 0 and last_use.get(parent) == pos:
+                made_by_eid.pop(parent, None)
             out.append(made)
-            self.pos += 1
+        self.pos = end
         return out
 
     def _make(self, ev: Event) -> Made:
         raise NotImplementedError
 
+    def horizon(self, end_ms: int) -> None:
+        """Told where the stream ends (posts after it are never made)."""
+
+    @classmethod
+    def expected_posts(cls, scale: float, hours: float = math.inf) -> float:
+        """Mean number of posts of the incident at ``scale`` in its first ``hours``."""
+        raise NotImplementedError
+
     def truth(self, end_ms: int) -> Incident:
-        inside = [ev[0] for ev in self.events if ev[0] < end_ms]
+        times = self.schedule[:, 0]
+        inside = times[times < end_ms].tolist()
         key = self.key
         return Incident(
             id=self.id,
@@ -181,6 +211,12 @@ class HashtagHijack(_Plan):
     LAUNCH, MOCK, GENUINE, META, REPOST, REPLY, APOLOGY, PRESS = range(8)
     REFERENCE_SIZE = 1400
 
+    @classmethod
+    def expected_posts(cls, scale: float, hours: float = math.inf) -> float:
+        x = max(hours - 0.2, 0.0) / 1.9  # the gamma(2, 1.9 h) delays drawn below
+        within = 1.0 if math.isinf(x) else 1 - math.exp(-x) * (1 + x)
+        return cls.REFERENCE_SIZE * scale * within + 4 + 3 * (hours > 6) + 3 * (hours > 26)
+
     def __init__(
         self,
         pool: AuthorPool,
@@ -189,7 +225,7 @@ class HashtagHijack(_Plan):
         onset: int,
         scale: float,
     ) -> None:
-        super().__init__(pool, builder, rng)
+        super().__init__(pool, builder, rng, onset, scale)
         launch_accounts = (
             (0, X, B.BRAND_X),
             (150_000, X, B.BRAND_X),
@@ -306,6 +342,18 @@ class CelebrityCascade(_Plan):
     #: average, a reply a third of that: about 3 posts per direct reaction in all.
     REFERENCE_DIRECT = 560
     BRANCHING = 0.8
+    TYPE_P = (0.60, 0.11, 0.27, 0.02)  # repost, quote, reply, defending quote
+    PILE_ON = 0.12  # posts about it, not in the cascade, per cascade post
+
+    @classmethod
+    def expected_posts(cls, scale: float, hours: float = math.inf) -> float:
+        repost, quote, reply, defend = cls.TYPE_P
+        mean_offspring = cls.BRANCHING * (repost + quote) + cls.BRANCHING * 0.35 * (reply + defend)
+        cascade = cls.REFERENCE_DIRECT * scale / (1 - mean_offspring)
+        # the cascade's times are close to log-normal, median 1.7 h, sigma 1.2 (measured)
+        z = math.log(max(hours, 1e-9) / 1.7) / 1.2 if not math.isinf(hours) else math.inf
+        within = 0.5 * (1 + math.erf(z / math.sqrt(2))) if not math.isinf(z) else 1.0
+        return cascade * (1 + cls.PILE_ON) * within + 2 + 3 * (hours > 21)
 
     def __init__(
         self,
@@ -315,10 +363,10 @@ class CelebrityCascade(_Plan):
         onset: int,
         scale: float,
     ) -> None:
-        super().__init__(pool, builder, rng)
+        super().__init__(pool, builder, rng, onset, scale)
         key_eid = self._add(onset, self.KEY, X, 1)
         types = np.array([self.REPOST, self.QUOTE, self.REPLY, self.DEFEND])
-        type_p = [0.60, 0.11, 0.27, 0.02]
+        type_p = list(self.TYPE_P)
         cap = int(40_000 * max(scale, 0.05)) + 100
         # generation by generation: times, types and positions of the parents (-1: the key)
         offspring_by_type = np.zeros(8)
@@ -326,7 +374,8 @@ class CelebrityCascade(_Plan):
         offspring_by_type[[self.REPLY, self.DEFEND]] = self.BRANCHING * 0.35
         cap = int(40_000 * max(scale, 0.05)) + 100
         n0 = int(rng.poisson(self.REFERENCE_DIRECT * scale))
-        g_t = onset + 1 + rng.lognormal(math.log(40 * MINUTE), 0.9, n0).astype(np.int64)
+        # the celebrity's followers see the post over the first hours (timelines, notifications)
+        g_t = onset + 1 + rng.lognormal(math.log(45 * MINUTE), 0.8, n0).astype(np.int64)
         g_type = rng.choice(types, size=n0, p=type_p)
         g_parent = np.full(n0, -1)
         cascade: list[tuple[int, int, int]] = []
@@ -349,7 +398,6 @@ class CelebrityCascade(_Plan):
         langs = (rng.random(len(cascade)) >= 0.5).astype(int).tolist()
         order = sorted(range(len(cascade)), key=lambda i: cascade[i][0])
         eid_of: dict[int, int] = {}
-        n_reposts = n_replies = 0
         for i in order:
             t, ty, ppos = cascade[i]
             parent_eid = -1
@@ -357,11 +405,9 @@ class CelebrityCascade(_Plan):
                 parent_eid = key_eid
                 if ppos >= 0 and cascade[ppos][1] in (self.QUOTE, self.DEFEND, self.REPLY):
                     parent_eid = eid_of.get(ppos, key_eid)
-                n_replies += parent_eid == key_eid
-            n_reposts += ty == self.REPOST
             eid_of[i] = self._add(t, ty, X, langs[i], authors[i], parent_eid)
         # people who talk about it without reposting, on every network
-        n_pile = int(rng.poisson(0.12 * len(cascade))) if cascade else 0
+        n_pile = int(rng.poisson(self.PILE_ON * len(cascade))) if cascade else 0
         pile_t = onset + 20 * MINUTE + rng.gamma(1.6, 2.5 * HOUR, n_pile).astype(np.int64)
         pile_p = rng.choice(np.array([X, BSKY, MASTO]), size=n_pile, p=[0.55, 0.28, 0.17])
         pile_a = self._authors(pile_p)
@@ -371,18 +417,23 @@ class CelebrityCascade(_Plan):
         self._add(onset + 2 * HOUR + 35 * MINUTE, self.BRAND_REPLY, X, 1, parent=key_eid)
         for i, dt in enumerate((14 * HOUR + 5 * MINUTE, 17 * HOUR + 20 * MINUTE, 21 * HOUR)):
             self._add(onset + dt, self.PRESS, WEB, 0, pick=i)
-        celeb = B.CELEBRITY
-        likes = int(n_reposts * rng.lognormal(math.log(6.0), 0.2)) + 50
-        self.key = builder.post(
-            X,
-            onset,
-            celeb,
-            L.CELEBRITY_POST,
-            "en",
-            metrics=Metrics(likes, n_reposts, n_replies, likes * 180 + 2_000_000),
-        )
-        self.prebuilt[key_eid] = (self.key, PostLabel("cascade_key", -1, self.id))
+        self._likes_per_repost = float(rng.lognormal(math.log(6.0), 0.2))
+        self.key = builder.post(X, onset, B.CELEBRITY, L.CELEBRITY_POST, "en")
+        self._key_eid = key_eid
         self._seal()
+        self.horizon(2**62)
+
+    def horizon(self, end_ms: int) -> None:
+        """The key post's counts as seen at the end of the stream: its reposts and direct
+        replies in the stream, likes and views in proportion."""
+        assert self.key is not None
+        inside = self.schedule[self.schedule[:, 0] < end_ms]
+        reposts = int((inside[:, 2] == self.REPOST).sum())
+        replies = int(((inside[:, 2] == self.REPLY) & (inside[:, 6] == self._key_eid)).sum())
+        likes = int(reposts * self._likes_per_repost) + 50
+        metrics = Metrics(likes, reposts, replies, likes * 180 + 2_000_000)
+        self.key = self.key.with_(metrics=metrics)
+        self.prebuilt[self._key_eid] = (self.key, PostLabel("cascade_key", -1, self.id))
 
     def _make(self, ev: Event) -> Made:
         ms, _eid, role, p, lang, ai, parent, pick = ev
@@ -464,6 +515,21 @@ class SlowBurnBlog(_Plan):
     )
     KEY, PROMO, ECHO, THREAD, COMMENT, FORUM, BRAND_REPLY = range(7)
     REFERENCE_SIZE = 600
+
+    @classmethod
+    def expected_posts(cls, scale: float, hours: float = math.inf) -> float:
+        rise, fade, growth = cls.RISE_HOURS, cls.FADE_HOURS, cls.GROWTH_HOURS
+        peak = math.exp(rise / growth)
+
+        def mass(t: float) -> float:  # integral of the trickle's rate from 0 to t
+            t = min(max(t, 0.0), rise + fade)
+            up = growth * (math.exp(min(t, rise) / growth) - 1)
+            down = max(t - rise, 0.0)
+            return up + peak * (down - down * down / (2 * fade))
+
+        within = mass(hours - 1 / 3) / mass(math.inf)
+        return cls.REFERENCE_SIZE * scale * within + 6  # post, promotions, thread, brand reply
+
     RISE_HOURS = 34.0
     FADE_HOURS = 10.0
     GROWTH_HOURS = 11.0  # e-folding time of the rising rate
@@ -476,7 +542,7 @@ class SlowBurnBlog(_Plan):
         onset: int,
         scale: float,
     ) -> None:
-        super().__init__(pool, builder, rng)
+        super().__init__(pool, builder, rng, onset, scale)
         when = _dt(onset)
         self.url = f"https://{B.BLOG_SITE.id}/{when:%Y/%m}/{B.BLOG_SLUG}/"
         key_eid = self._add(onset, self.KEY, WEB, 0)

@@ -1197,16 +1197,16 @@ CASCADE_QUOTE: tuple[Pool, Pool] = (
         "Enfin quelqu'un qui le dit ! Le {p} de {b} n'a plus aucun goût",
         "La nouvelle recette {b}, c'est non. Merci Nora {e}",
         "Ça sent le retour de l'ancienne recette chez {b} 👀",
-        "Je suis passée chez {x} du coup, pareil qu'elle",
+        "Je suis passée de {b} à {x} du coup, pareil qu'elle",
     ),
     (
         "she's right, the new {b} {p} is undrinkable",
-        "Nora said what we were all thinking {e}",
+        "Nora said what we were all thinking about {b} {e}",
         "lmao {b} is done",
         "not {b} getting dragged by Nora Vance 💀",
         "the way {b} is gonna have to respond to this 👀",
         "Nora Vance vs {b} was not on my bingo card",
-        "honestly? she's right. I switched to {x} last month",
+        "honestly? she's right. I switched from {b} to {x} last month",
         "{b} bring back the old recipe, you've been warned",
         "one post and {b} is trending worldwide. that's power",
     ),
@@ -1287,7 +1287,7 @@ CASCADE_PRESS: tuple[tuple[str, str, str, str, str], ...] = (
         "thedailygrind.news",
         "The Daily Grind",
         "Cafélia responds after Nora Vance post goes viral",
-        "The chain says it is listening to feedback on its new recipe after a post by Nora "
+        "Cafélia says it is listening to feedback on its new recipe after a post by Nora "
         "Vance was shared thousands of times over the weekend.",
     ),
 )

@@ -12,7 +12,7 @@ import gc
 import heapq
 import math
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from operator import itemgetter
 
@@ -116,6 +116,10 @@ _QUOTE_P = (0.21, 0.20, 0.17, 0.0, 0.0)
 _TAG_P = (0.22, 0.12, 0.30, 0.0, 0.0)
 _CARE_P = (0.18, 0.08, 0.06, 0.0, 0.0)  # the brand answers complaints and questions
 _RING = 512
+#: Most background posts made at once: higher rates split the hour (memory stays bounded).
+BUCKET_MAX = 20_000
+#: Brand replies to customers, as a share of the background.
+CARE_SHARE = 0.029
 _GROUP = (0, 1, 1, 2, 2)
 _ORIGINAL, _REPLY, _REPOST, _QUOTE = range(4)
 _ZERO = Metrics(0, 0, 0, None)
@@ -140,6 +144,40 @@ def expected_rate(config: DemoConfig, when: datetime) -> float:
     wd, we = _profiles()
     prof = we if when.weekday() >= 5 else wd
     return config.posts_per_hour * prof[when.hour]
+
+
+def incident_days(days: int) -> list[tuple[type[_Plan], int]]:
+    """Which incidents a stream of ``days`` days holds, and on which day (0 = the first).
+
+    The first day is always quiet; the incidents are spread over the other days, one a day
+    (in a week: the blog on Tuesday, the hijack on Thursday, the cascade on Saturday), so that
+    quiet stretches of a day or more separate them. Shorter streams hold fewer incidents.
+    """
+    if days < 2:
+        return []
+    slots = [1, 1 + (days - 1) // 3, 1 + 2 * (days - 1) // 3]
+    kinds: list[type[_Plan]] = [SlowBurnBlog, HashtagHijack, CelebrityCascade]
+    out: list[tuple[type[_Plan], int]] = []
+    used: set[int] = set()
+    for cls, day in zip(kinds, slots, strict=True):
+        if day not in used and day < days:
+            used.add(day)
+            out.append((cls, day))
+    return out
+
+
+def expected_posts(config: DemoConfig) -> float:
+    """The expected size of the stream ``config`` gives (before any random variation)."""
+    hours = config.days * 24
+    background = sum(expected_rate(config, config.start + timedelta(hours=h)) for h in range(hours))
+    incidents = 0.0
+    if config.incidents:
+        for cls, day in incident_days(config.days):
+            hh, mm = ONSET_TIMES[cls.id]
+            left = hours - (day * 24 + hh + mm / 60)
+            incidents += cls.expected_posts(config.scale, left)
+    promos = config.days * 4.6
+    return background * (1 + CARE_SHARE) + incidents + promos
 
 
 def generate(config: DemoConfig | None = None) -> tuple[Iterator[Mention], GroundTruth]:
@@ -170,47 +208,41 @@ class _Generator:
         self.end_ms = self.start_ms + self.hours * HOUR_MS
         self.counts = self._hourly_counts()
         expected = float(self.counts.sum())
-        occasional = int(min(150_000, max(3_000, expected * 0.3)))
+        occasional = int(min(150_000, max(3_000, expected * 0.6)))
         self.pool = AuthorPool(self.rng, config.seed, occasional, config.french_share)
         self.builder = Builder(self.rnd, np.random.default_rng([config.seed, 0xB11D]))
         self.plans: list[_Plan] = self._place_incidents() if config.incidents else []
         hijack = next((p for p in self.plans if isinstance(p, HashtagHijack)), None)
-        self.campaign_ms = hijack.events[0][0] if hijack else None
+        self.campaign_ms = hijack.onset if hijack else None
         self.truth = self._truth()
 
     # -- set-up ----------
 
     def _hourly_counts(self) -> np.ndarray:
+        """Posts per hour: the rhythm, times a day-to-day and an hour-to-hour variation (which
+        keep the expected total, so that a stream's size is predictable), Poisson-drawn."""
         cfg, rng = self.config, self.rng
+        base = np.array(
+            [expected_rate(cfg, cfg.start + timedelta(hours=h)) for h in range(self.hours)]
+        )
         day_factor = rng.lognormal(0.0, 0.08, cfg.days + 1)
-        lam = np.empty(self.hours)
-        for h in range(self.hours):
-            when = cfg.start + timedelta(hours=h)
-            lam[h] = expected_rate(cfg, when) * day_factor[h // 24]
         noise = rng.gamma(25.0, 1 / 25.0, self.hours)
-        counts: np.ndarray = rng.poisson(lam * noise)
+        lam = base * day_factor[np.arange(self.hours) // 24] * noise
+        lam *= base.sum() / lam.sum()
+        counts: np.ndarray = rng.poisson(lam)
         return counts
 
     def _place_incidents(self) -> list[_Plan]:
-        days = self.config.days
-        if days < 2:
-            return []
-        slots = [1, 1 + (days - 1) // 3, 1 + 2 * (days - 1) // 3]
-        kinds: list[
-            tuple[str, Callable[[AuthorPool, Builder, np.random.Generator, int, float], _Plan]]
-        ] = [("blog", SlowBurnBlog), ("hijack", HashtagHijack), ("cascade", CelebrityCascade)]
         plans: list[_Plan] = []
-        used: set[int] = set()
         scale = self.config.scale
-        for (name, cls), day in zip(kinds, slots, strict=True):
-            if day in used or day >= days:
-                continue
-            used.add(day)
-            hh, mm = ONSET_TIMES[name]
+        for cls, day in incident_days(self.config.days):
+            hh, mm = ONSET_TIMES[cls.id]
             jitter = self.rnd.randint(-30, 30)
             onset_ms = self.start_ms + ((day * 24 + hh) * 60 + mm + jitter) * 60_000
             onset_ms += self.rnd.randint(0, 59_999)
-            plans.append(cls(self.pool, self.builder, self.rng, onset_ms, scale))
+            plan = cls(self.pool, self.builder, self.rng, onset_ms, scale)
+            plan.horizon(self.end_ms)
+            plans.append(plan)
         return plans
 
     def _truth(self) -> GroundTruth:
@@ -230,7 +262,7 @@ class _Generator:
             start=start,
             end=end,
             posts_per_hour=self.config.posts_per_hour,
-            estimated_posts=int(self.counts.sum()) + extra + promos,
+            estimated_posts=int(self.counts.sum() * (1 + CARE_SHARE)) + extra + promos,
             brand=B.BRAND_INFO,
             watches=list(B.WATCHES),
             incidents=incidents,
@@ -249,29 +281,36 @@ class _Generator:
             yield from map(first, items)
 
     def _hours(self) -> Iterator[list[LabeledMention]]:
-        pending: list[tuple[int, int, Mention, int, int]] = []  # brand replies to come
-        state = _State()
+        """The stream in time-ordered chunks: an hour, or a part of an hour at high rates."""
+        st = _State()
         for h in range(self.hours):
-            # An hour makes thousands of long-lived objects and no cyclic garbage: the cyclic
-            # collector would only re-scan them (15 % of the time). It is paused while the
-            # hour is made, never while the consumer runs.
-            paused = gc.isenabled()
-            gc.disable()
-            try:
-                items = self._hour(h, state, pending)
-            finally:
-                if paused:
-                    gc.enable()
-            yield items
+            n = int(self.counts[h])
+            parts = max(1, -(-n // BUCKET_MAX))
+            sizes = self.rng.multinomial(n, [1 / parts] * parts).tolist() if parts > 1 else [n]
+            hour_ms = self.start_ms + h * HOUR_MS
+            st.scheduled.extend(self._brand_posts(hour_ms))
+            for i, size in enumerate(sizes):
+                start = hour_ms + HOUR_MS * i // parts
+                end = hour_ms + HOUR_MS * (i + 1) // parts
+                # A chunk makes thousands of long-lived objects and no cyclic garbage: the
+                # cyclic collector would only re-scan them (15 % of the time). It is paused
+                # while the chunk is made, never while the consumer runs.
+                paused = gc.isenabled()
+                gc.disable()
+                try:
+                    items = self._chunk(size, start, end, st)
+                finally:
+                    if paused:
+                        gc.enable()
+                yield items
 
-    def _hour(
-        self, h: int, state: _State, pending: list[tuple[int, int, Mention, int, int]]
-    ) -> list[LabeledMention]:
-        hour_ms = self.start_ms + h * HOUR_MS
-        end_ms = hour_ms + HOUR_MS
-        items = self._background(h, hour_ms, state, pending)
+    def _chunk(self, n: int, start_ms: int, end_ms: int, st: _State) -> list[LabeledMention]:
+        items = self._background(n, start_ms, end_ms - start_ms, st)
         extra: list[LabeledMention] = []
-        extra.extend(self._brand_posts(hour_ms))
+        scheduled = st.scheduled
+        while scheduled and scheduled[0][0].created_at.timestamp() * 1000 < end_ms:
+            extra.append(scheduled.pop(0))
+        pending = st.pending
         while pending and pending[0][0] < end_ms:
             ms, _seq, target, lang, p = heapq.heappop(pending)
             extra.append(self._care_reply(ms, target, lang, p))
@@ -282,15 +321,13 @@ class _Generator:
             items.sort(key=_created_at)
         return items
 
-    def _background(
-        self, h: int, hour_ms: int, st: _State, pending: list[tuple[int, int, Mention, int, int]]
-    ) -> list[LabeledMention]:
-        n = int(self.counts[h])
+    def _background(self, n: int, start_ms: int, span_ms: int, st: _State) -> list[LabeledMention]:
         if not n:
             return []
         rng, pool, b = self.rng, self.pool, self.builder
-        # everything that does not depend on earlier posts is drawn for the whole hour at once
-        ts = (np.sort(rng.integers(0, HOUR_MS, n)) + hour_ms).tolist()
+        pending = st.pending
+        # everything that does not depend on earlier posts is drawn for the whole chunk at once
+        ts = (np.sort(rng.integers(0, span_ms, n)) + start_ms).tolist()
         aidx_a = pool.sample(rng.random(n))
         plat_a = pool.platform[aidx_a]
         u_a = rng.random((n, 6))
@@ -553,9 +590,14 @@ def _created_at(item: LabeledMention) -> datetime:
 
 
 class _State:
-    """What the background remembers between hours: recent posts to answer, threads to join."""
+    """What the stream remembers between chunks: recent posts to answer, threads to join, the
+    brand's posts and answers to come."""
 
     def __init__(self) -> None:
+        #: the brand's replies to come: (time, sequence, post answered, language, platform)
+        self.pending: list[tuple[int, int, Mention, int, int]] = []
+        #: the brand's and the competitor's own posts of the current hour, in time order
+        self.scheduled: list[LabeledMention] = []
         self.rings: list[list[_Recent]] = [[], [], []]
         self.ring_pos = [0, 0, 0]
         self.reddit_threads: list[tuple[str, str, str]] = []

@@ -137,7 +137,9 @@ class GroundTruth:
     brand: BrandInfo
     watches: list[Watch]
     incidents: list[Incident]
-    #: Stretches of at least a full day with no incident post: where every alert is a false one.
+    #: Stretches of at least a full day with no incident post strictly inside (from the stream's
+    #: start or an incident's last post to the next incident's first post or the stream's end):
+    #: where every alert is a false one.
     quiet_periods: list[tuple[datetime, datetime]] = field(default_factory=list)
 
     def watch(self, watch_id: str) -> Watch:
