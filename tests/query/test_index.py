@@ -144,7 +144,7 @@ def test_index_equals_brute_force(specs: list[tuple[Node, tuple[tuple[str, ...],
 
 
 @given(queries, documents())
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 def test_anchor_is_necessary(node: Node, d: Document) -> None:
     keys = anchors(node)
     if keys is not None and evaluate(node, d):

@@ -6,12 +6,32 @@ from typing import Any
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tocsin.domain import Author, Mention
-from tocsin.query import Document, Hit, Node, evaluate, explain, normalise, parse
-from tocsin.query.document import WORD_RE
+from tocsin.query import (
+    And,
+    Document,
+    Field,
+    Handle,
+    Hashtag,
+    Hit,
+    Near,
+    Node,
+    Not,
+    Or,
+    Phrase,
+    Prefix,
+    Term,
+    evaluate,
+    explain,
+    normalise,
+    parse,
+)
+from tocsin.query.document import HANDLE_RE, TAG_RE, WORD_RE
+from tocsin.query.match import near
 
-from .strategies import post_texts, queries
+from .strategies import LANGS, PLATFORMS, post_texts, queries
 
 POST_FR = (
     "Franchement @SNCF c'est l'arnaque du siècle : 3h de retard sur le TGV Paris–Lyon 😡 "
@@ -91,6 +111,7 @@ def test_robust_spellings() -> None:
         "𝐒𝐧𝐚𝐩𝐜𝐡𝐚𝐭",
         "snapchat🤬🤬",
         "Snapchat™",
+        "＃Ｓｎａｐｃｈａｔ",
     ):
         assert matches("snapchat", text), text
     assert matches("cœur", "coeur") and matches("coeur", "CŒUR")
@@ -184,7 +205,7 @@ def test_near_distances() -> None:
 
 
 @given(post_texts(), queries)
-@settings(max_examples=150)
+@settings(max_examples=150, deadline=None)
 def test_document_words_are_the_word_runs(text: str, node: Node) -> None:
     d = doc(text)
     assert d.words == WORD_RE.findall(d.norm_text)
@@ -250,7 +271,7 @@ def test_explain_metadata_only_hashtag() -> None:
 
 
 @given(post_texts(), queries)
-@settings(max_examples=100)
+@settings(max_examples=100, deadline=None)
 def test_explain_hits_are_real_spans(text: str, node: Node) -> None:
     d = doc(text)
     for h in explain(node, d):
@@ -303,3 +324,80 @@ def test_matching_is_linear_in_the_text(query: str, make: Callable[[int], str]) 
     small, big = work(200), work(1600)
     # 8x the text: linear work grows ~8x, quadratic work would grow ~64x
     assert big <= 10 * small + 200, (small, big)
+
+
+# -- cross-checks against naive reference implementations --------------------------------------
+
+
+def occurrences(node: Node, d: Document) -> list[tuple[int, int]]:
+    """All (first, last) word positions of a NEAR operand, the slow obvious way."""
+    w = d.words
+    if isinstance(node, Term):
+        return [(i, i) for i, x in enumerate(w) if x == node.value]
+    if isinstance(node, Prefix):
+        return [(i, i) for i, x in enumerate(w) if x.startswith(node.value)]
+    if isinstance(node, Phrase):
+        k = len(node.words)
+        return [(i, i + k - 1) for i in range(len(w)) if tuple(w[i : i + k]) == node.words]
+    if isinstance(node, Hashtag | Handle):
+        regex = TAG_RE if isinstance(node, Hashtag) else HANDLE_RE
+        starts = {s: i for i, (s, _) in enumerate(d.spans)}
+        k = len(WORD_RE.findall(node.value))
+        return [
+            (starts[m.start(1)], starts[m.start(1)] + k - 1)
+            for m in regex.finditer(d.norm_text)
+            if m.group(1) == node.value
+        ]
+    assert isinstance(node, Or)
+    return [s for c in node.children for s in occurrences(c, d)]
+
+
+def reference(node: Node, d: Document) -> bool:
+    if isinstance(node, Term):
+        return node.value in d.words
+    if isinstance(node, Phrase | Prefix):
+        return bool(occurrences(node, d))
+    if isinstance(node, Hashtag | Handle):
+        sign = "#" if isinstance(node, Hashtag) else "@"
+        return bool(occurrences(node, d)) or sign + node.value in d.tokens
+    if isinstance(node, Field):
+        value = {"lang": d.language, "platform": d.platform, "author": d.author}[node.name]
+        if node.name == "lang":
+            return value == node.value or value.startswith(node.value + "-")
+        return value == node.value
+    if isinstance(node, Not):
+        return not reference(node.child, d)
+    if isinstance(node, And):
+        return all(reference(c, d) for c in node.children)
+    if isinstance(node, Or):
+        return any(reference(c, d) for c in node.children)
+    assert isinstance(node, Near)
+    return any(
+        max(0, b[0] - a[1], a[0] - b[1]) <= node.distance
+        for a in occurrences(node.left, d)
+        for b in occurrences(node.right, d)
+    )
+
+
+@given(post_texts(), queries, st.sampled_from(LANGS), st.sampled_from(PLATFORMS))
+@settings(max_examples=300, deadline=None)
+def test_evaluate_agrees_with_a_naive_reference(
+    text: str, node: Node, lang: str, platform: str
+) -> None:
+    d = doc(text, language=lang, platform=platform, author="sncf", hashtags=["coeur"])
+    assert evaluate(node, d) == reference(node, d)
+
+
+spans = st.lists(
+    st.tuples(st.integers(0, 30), st.integers(0, 3)).map(lambda t: (t[0], t[0] + t[1])),
+    max_size=8,
+).map(sorted)
+
+
+@given(spans, spans, st.integers(1, 6))
+@settings(max_examples=500, deadline=None)
+def test_near_sweep_equals_all_pairs(
+    a: list[tuple[int, int]], b: list[tuple[int, int]], n: int
+) -> None:
+    expected = any(max(0, y[0] - x[1], x[0] - y[1]) <= n for x in a for y in b)
+    assert near(a, b, n) == expected

@@ -2,7 +2,7 @@ import re
 import unicodedata
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tocsin.query import normalise, normalise_with_offsets
@@ -96,17 +96,20 @@ def test_ascii_fast_path_agrees_with_the_table() -> None:
 
 
 @given(st.text())
+@settings(deadline=None)
 def test_idempotent(text: str) -> None:
     once = normalise(text)
     assert normalise(once) == once
 
 
 @given(st.text(), st.text())
+@settings(deadline=None)
 def test_character_by_character(a: str, b: str) -> None:
     assert normalise(a + b) == normalise(a) + normalise(b)
 
 
 @given(st.one_of(st.text(), post_texts()))
+@settings(deadline=None)
 def test_offsets_point_back_at_the_original(text: str) -> None:
     norm, offsets = normalise_with_offsets(text)
     assert norm == normalise(text)

@@ -180,7 +180,7 @@ def test_canonical_string(query: str, canonical: str) -> None:
 
 
 @given(queries)
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 def test_round_trip(node: Node) -> None:
     assert parse(str(node)) == node
 
@@ -191,7 +191,7 @@ query_chars = st.sampled_from(
 
 
 @given(st.lists(query_chars, max_size=20).map("".join))
-@settings(max_examples=500)
+@settings(max_examples=500, deadline=None)
 def test_fuzz_only_query_errors_and_stable_round_trip(query: str) -> None:
     try:
         node = parse(query)
