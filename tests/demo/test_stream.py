@@ -41,7 +41,7 @@ def test_plain_and_labeled_streams_are_the_same() -> None:
 
 
 def test_ground_truth_is_known_before_the_stream_is_read() -> None:
-    stream, truth = generate(DemoConfig(seed=11))
+    stream, truth = generate(DemoConfig(seed=11, posts_per_hour=60))
     assert [i.kind for i in truth.incidents] == [
         "slow_burn_blog",
         "hashtag_hijack",
@@ -262,3 +262,26 @@ def test_id_encodings() -> None:
     assert all(int(b36(n), 36) == n for n in range(0, 10**7, 9_973))
     a, b = tid(1_741_000_000_000_000, 1), tid(1_741_000_000_000_001, 1)
     assert len(a) == 13 and a < b
+
+
+def test_round_trip_through_the_jsonl_importer() -> None:
+    """What the benchmark and ``tocsin demo`` do: write Tocsin JSONL, import it back."""
+    import io
+
+    import orjson
+
+    from tocsin.domain import DeadLetter
+    from tocsin.importers._common import extract_hashtags, extract_links, extract_mentions
+    from tocsin.importers.generic import JsonlImporter, to_record
+
+    stream, _ = generate(DemoConfig(seed=9, days=7, posts_per_hour=25))
+    mentions = list(stream)
+    data = b"".join(orjson.dumps(to_record(m)) + b"\n" for m in mentions)
+    back = list(JsonlImporter().read(io.BytesIO(data), "demo.jsonl"))
+    assert not [r for r in back if isinstance(r, DeadLetter)]
+    assert [r.with_(raw=b"") for r in back if isinstance(r, Mention)] == mentions
+    for m in mentions:  # the importers would extract the same entities from the text
+        if m.repost_of is None:
+            assert m.hashtags == extract_hashtags(m.text)
+            assert m.mentions == extract_mentions(m.text, reddit=m.platform == "reddit")
+            assert m.links == extract_links(m.text)

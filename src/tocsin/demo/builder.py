@@ -51,7 +51,7 @@ X_EPOCH_MS = 1288834974657
 _UNKNOWN = Metrics()
 _S32 = "234567abcdefghijklmnopqrstuvwxyz"
 _B36 = "0123456789abcdefghijklmnopqrstuvwxyz"
-_CODE_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
+_CODE_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
 #: A link (whole), a hashtag or a mention (without ``#`` or ``@``; Bluesky's ``@a.bsky.social``
 #: and Mastodon's ``@user@instance`` whole); ``@`` and ``#`` inside a link are the link's.
@@ -130,7 +130,8 @@ def tid(us: int, clock: int) -> str:
 
 
 def entities(text: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
-    """Hashtags, mentions and links as the platforms report them (without ``#`` and ``@``)."""
+    """Hashtags, mentions and links of ``text`` as the platforms report them (without ``#`` and
+    ``@``)."""
     tags: list[str] = []
     ments: list[str] = []
     links: list[str] = []
@@ -141,7 +142,17 @@ def entities(text: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ..
             tags.append(tag)
         else:
             ments.append(ment)
-    return tuple(tags), tuple(ments), tuple(links)
+    return _once(tags), _once(ments), _once(links)
+
+
+def _once(items: list[str]) -> tuple[str, ...]:
+    """Without case-insensitive repeats, the first spelling kept (as importers store lists)."""
+    if len(items) < 2:
+        return tuple(items)
+    seen: dict[str, str] = {}
+    for item in items:
+        seen.setdefault(item.casefold(), item)
+    return tuple(seen.values())
 
 
 @functools.lru_cache(maxsize=16_384)
@@ -257,6 +268,10 @@ class TemplateBook:
                 compile_template(t, lang, group, sentiment, no_accents) for t in pool
             ]
         return fns
+
+
+#: The compiled templates, shared: they depend on the pools only (module constants).
+BOOK = TemplateBook()
 
 
 class AuthorPool:
@@ -443,7 +458,7 @@ class Builder:
         self.rnd = rnd
         self.rng = rng
         self.counter = 0
-        self.book = TemplateBook()
+        self.book = BOOK
         self.codes = ["".join(rnd.choice(_CODE_CHARS) for _ in range(11)) for _ in range(4096)]
         # random numbers drawn from numpy in blocks, handed out one post at a time
         self._picks: list[int] = []

@@ -21,6 +21,7 @@ import numpy as np
 from tocsin.demo import brand as B
 from tocsin.demo import lexicon as L
 from tocsin.demo.builder import (
+    BOOK,
     BSKY,
     CATEGORY_MIX,
     MASTO,
@@ -32,7 +33,6 @@ from tocsin.demo.builder import (
     X_EPOCH_MS,
     AuthorPool,
     Builder,
-    TemplateBook,
     X,
     cdf_table,
     entities,
@@ -611,7 +611,7 @@ class _State:
             PostLabel(name, L.CATEGORY_SENTIMENT[i], None)
             for i, name in enumerate(L.CATEGORY_NAMES)
         ]
-        book = TemplateBook()
+        book = BOOK
         #: compiled[no_accents][lang][group][category]: the background templates, ready to fill.
         self.compiled = [
             [
