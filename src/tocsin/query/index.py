@@ -78,6 +78,11 @@ def _set_cost(keys: frozenset[str]) -> int:
     return sum(_key_cost(k) for k in keys)
 
 
+def _rank(keys: frozenset[str]) -> tuple[int, list[str]]:
+    """Cost, then the keys themselves: ties never depend on hash order."""
+    return _set_cost(keys), sorted(keys)
+
+
 _MAX_OPTIONS = 8
 
 
@@ -86,7 +91,7 @@ def _options(node: Node) -> list[frozenset[str]] | None:
     if isinstance(node, Term):
         return [frozenset((node.value,))]
     if isinstance(node, Phrase):
-        return [frozenset((w,)) for w in sorted(set(node.words), key=_key_cost)]
+        return [frozenset((w,)) for w in sorted(set(node.words), key=lambda w: (_key_cost(w), w))]
     if isinstance(node, Prefix):
         return [frozenset((node.value + "*",))]
     if isinstance(node, Hashtag):
@@ -98,7 +103,7 @@ def _options(node: Node) -> list[frozenset[str]] | None:
     if isinstance(node, And | Near):
         kids = node.children if isinstance(node, And) else (node.left, node.right)
         found = [o for c in kids for o in (_options(c) or ())]
-        return sorted(found, key=_set_cost)[:_MAX_OPTIONS] if found else None
+        return sorted(found, key=_rank)[:_MAX_OPTIONS] if found else None
     if isinstance(node, Or):
         per_child = []
         for c in node.children:
@@ -112,10 +117,10 @@ def _options(node: Node) -> list[frozenset[str]] | None:
         offered = Counter(k for opts in per_child for o in opts for k in o)
         chosen: set[str] = set()
 
-        def added_cost(option: frozenset[str]) -> float:
-            return sum(_key_cost(k) / offered[k] for k in option if k not in chosen)
+        def added_cost(option: frozenset[str]) -> tuple[float, list[str]]:
+            return sum(_key_cost(k) / offered[k] for k in option if k not in chosen), sorted(option)
 
-        for opts in sorted(per_child, key=lambda o: (len(o), _set_cost(o[0]))):
+        for opts in sorted(per_child, key=lambda o: (len(o), _rank(o[0]))):
             best: frozenset[str] = min(opts, key=added_cost)
             chosen |= best
         return [frozenset(chosen)]
@@ -128,7 +133,7 @@ def anchors(node: Node) -> frozenset[str] | None:
     Keys are words, ``#tag``, ``@handle`` or ``stem*`` (a prefix).
     """
     options = _options(node)
-    return min(options, key=_set_cost) if options else None
+    return min(options, key=_rank) if options else None
 
 
 class _Entry:
