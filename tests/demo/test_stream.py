@@ -133,8 +133,8 @@ def test_platforms_and_their_ids(week: tuple[list[LabeledMention], GroundTruth])
             assert (m.title is not None) == m.native_id.startswith("t3_")
             assert a.followers is None
         else:
-            assert m.native_id == m.url and m.title
-            assert a.followers is None
+            assert m.native_id == m.url and m.title and m.text.startswith(m.title + "\n\n")
+            assert a.followers is None and a.handle and m.url.startswith(f"https://{a.handle}/")
 
 
 def test_entities_are_those_of_the_text(week: tuple[list[LabeledMention], GroundTruth]) -> None:

@@ -69,7 +69,7 @@ COMPETITOR_X = Author("x", "2841550316", "brewster", "Brewster Coffee", 131_000,
 
 CELEBRITY = Author("x", "228817364", "noravance", "Nora Vance", 4_210_000, True)
 BLOGGER_X = Author("x", "431099228", "julienmorel_", "Julien Morel", 2_310, False)
-BLOG_SITE = Author("web", "carnetdejulien.fr", "", "Le Carnet de Julien", None, None)
+BLOG_SITE = Author("web", "carnetdejulien.fr/Julien Morel", "carnetdejulien.fr", "Julien Morel")
 BLOG_TITLE = (
     "Cafélia Duo : ma machine en panne au bout de trois semaines, "
     "et un service client aux abonnés absents"

@@ -383,7 +383,7 @@ class AuthorPool:
         p, lang, first_i, last_i, style, num, inst_i, followers, verified_i = self._rows[i].tolist()
         if p == WEB:
             domain, name, _, _ = L.WEB_SITES[i - self.blocks[WEB][0]]
-            return Author("web", domain, "", name, None, None)
+            return Author("web", domain, domain, name, None, None)  # as the feed importer does
         firsts, lasts, words = L.FIRST_NAMES[lang], L.LAST_NAMES[lang], L.HANDLE_WORDS[lang]
         first = firsts[first_i % len(firsts)]
         last = lasts[last_i % len(lasts)]
@@ -558,6 +558,8 @@ class Builder:
         """A mention with ids, url and entities filled consistently (X, Bluesky, Mastodon, or
         Reddit and web with ``ids`` given)."""
         nid, url = ids if ids is not None else self.ids(platform, ms, author)
+        if platform == WEB and title:  # a page's text starts with its title, as in feeds
+            text = f"{title}\n\n{text}"
         tags, ments, links = entities(text)
         return new_mention(
             PLATFORMS[platform],

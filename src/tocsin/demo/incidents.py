@@ -544,7 +544,7 @@ class SlowBurnBlog(_Plan):
     ) -> None:
         super().__init__(pool, builder, rng, onset, scale)
         when = _dt(onset)
-        self.url = f"https://{B.BLOG_SITE.id}/{when:%Y/%m}/{B.BLOG_SLUG}/"
+        self.url = f"https://{B.BLOG_SITE.handle}/{when:%Y/%m}/{B.BLOG_SLUG}/"
         key_eid = self._add(onset, self.KEY, WEB, 0)
         self.key = builder.post(
             WEB,

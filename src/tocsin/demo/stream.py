@@ -450,7 +450,7 @@ class _Generator:
                     text = f"{text} #{tags[second]}"
             elif z > 0.97 and ms > campaign_ms and p <= MASTO and cat in brand_cats:
                 text = f"{text} {L.CAMPAIGN_FORMS[Q[o + 11] % len(L.CAMPAIGN_FORMS)]}"
-            elif 0.73 < z <= 0.80:
+            elif 0.73 < z <= 0.80 and p != WEB:
                 text = text.lower()
             if Q[o + 8] & 31 == 0 and p <= REDDIT:  # 1 in 32
                 text = f"{text} {b.link(Q[o + 6], author.handle, cat in brand_cats)}"
@@ -471,7 +471,7 @@ class _Generator:
                 metrics = metrics_of(likes[k], None, replies[k], None)
             else:
                 metrics = _NO_METRICS
-                nid = url = self._web_url(author, title or text, dt)
+                nid = url = self._web_url(author, title or "page", dt)
             if "#" in text or "@" in text or "http" in text:
                 tags_t, ments_t, links_t = entities(text)
             else:
@@ -508,10 +508,10 @@ class _Generator:
             q2[12] += 1
             second = b.text(L.TEMPLATES[lang][cat], lang, 2, sentiment, q2)
         sep = " " if first[-1:] in ".!?…" else ". "
-        return title, f"{first}{sep}{second}"
+        return title, f"{title}\n\n{first}{sep}{second}"  # as feeds give pages
 
     def _web_url(self, author: Author, title: str, when: datetime) -> str:
-        return self.builder.web_url(author.id, _SITE_KIND[author.id], title, when)
+        return self.builder.web_url(author.handle, _SITE_KIND[author.handle], title, when)
 
     def _care_delay(self, ms: int) -> int:
         """Customer service answers within the hour by day, the next morning by night."""
