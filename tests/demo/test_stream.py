@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 import re
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -285,3 +286,36 @@ def test_round_trip_through_the_jsonl_importer() -> None:
             assert m.hashtags == extract_hashtags(m.text)
             assert m.mentions == extract_mentions(m.text, reddit=m.platform == "reddit")
             assert m.links == extract_links(m.text)
+
+
+def test_the_stream_is_lazy() -> None:
+    """A year at a million posts an hour (some 8 billion posts): the first ones come at once."""
+    stream, truth = generate(DemoConfig(days=366, posts_per_hour=1_000_000, incidents=False))
+    first = list(itertools.islice(stream, 5))
+    assert len(first) == 5 and truth.estimated_posts > 5_000_000_000
+
+
+def test_same_stream_whatever_the_hash_seed() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import hashlib, orjson\n"
+        "from tocsin.demo import generate, DemoConfig\n"
+        "from tocsin.importers.generic import to_record\n"
+        "s, t = generate(DemoConfig(seed=5, days=2, posts_per_hour=40))\n"
+        "h = hashlib.sha256(t.to_json().encode())\n"
+        "for m in s: h.update(orjson.dumps(to_record(m)))\n"
+        "print(h.hexdigest())\n"
+    )
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2")
+    }
+    assert len(digests) == 1
