@@ -8,6 +8,7 @@ the file (plus nothing half-written) and re-running the import completes it.
 from __future__ import annotations
 
 import io
+import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from typing import IO, Any
 from tqdm import tqdm
 
 from tocsin.domain import DeadLetter, Mention
+from tocsin.engine.parallel import ingest_parallel
 from tocsin.engine.pipeline import Pipeline
 from tocsin.errors import ImportFormatError, UsageError
 from tocsin.importers import detect, open_importer
@@ -26,6 +28,16 @@ from tocsin.store.base import Store, WriteResult
 DEFAULT_BATCH = 2_000
 #: Files smaller than this import too fast for a progress bar to help.
 PROGRESS_MIN_BYTES = 8 * 1024 * 1024
+#: Below this size, starting worker processes costs more than it saves.
+PARALLEL_MIN_BYTES = 16 * 1024 * 1024
+
+
+def auto_workers(size: int, line_based: bool) -> int:
+    """Worker processes for a file: one per core for big line-based files, else none."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    if not line_based or size < PARALLEL_MIN_BYTES or (cores or 1) < 2:
+        return 0
+    return cores or 1
 
 
 @dataclass(slots=True)
@@ -116,8 +128,11 @@ def import_file(
     batch_size: int = DEFAULT_BATCH,
     progress: bool | None = None,
     progress_file: IO[str] | None = None,
+    workers: int | None = None,
 ) -> ImportSummary:
-    """Import one file. ``progress=None`` shows a bar on big files when stderr is a terminal."""
+    """Import one file. ``progress=None`` shows a bar on big files when stderr is a terminal.
+    ``workers``: processes that parse and match while this one writes (line-based formats
+    only); ``None`` decides by file size and cores, 0 keeps everything in this process."""
     path = Path(path)
     if not path.is_file():
         raise UsageError(f"no such file: {path}")
@@ -143,10 +158,18 @@ def import_file(
     summary = ImportSummary(str(path), importer.name)
     started = time.perf_counter()
     try:
+        line_based = bool(getattr(importer, "line_based", False))
+        if workers is None:
+            workers = auto_workers(size, line_based)
         with io.BufferedReader(_CountingRaw(path.open("rb"), bar.update), 1 << 16) as stream:
-            summary.records, summary.written = ingest(
-                importer.read(stream, str(path)), store, pipeline, batch_size=batch_size
-            )
+            if workers > 0 and line_based:
+                summary.records, summary.written = ingest_parallel(
+                    stream, str(path), importer.name, store, pipeline, workers
+                )
+            else:
+                summary.records, summary.written = ingest(
+                    importer.read(stream, str(path)), store, pipeline, batch_size=batch_size
+                )
     except (OSError, UnicodeDecodeError) as exc:
         raise ImportFormatError(f"cannot read {path}: {exc}") from exc
     finally:

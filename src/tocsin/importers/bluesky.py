@@ -64,6 +64,7 @@ def post_url(did: str, rkey: str) -> str:
 class JetstreamImporter(BaseImporter):
     name = "bluesky_jetstream"
     description = "Bluesky Jetstream events (JSON lines: posts, reposts; the rest is skipped)"
+    line_based = True  # one record per line: the parallel runner may read it in chunks
 
     def sniff(self, head: bytes, filename: str) -> float:
         objs = first_objects(head)
@@ -75,9 +76,12 @@ class JetstreamImporter(BaseImporter):
             return 0.6
         return 0.0
 
-    def read(self, stream: BinaryIO, source: str) -> Iterator[Mention | DeadLetter]:
+    def read(
+        self, stream: BinaryIO, source: str, *, start_line: int = 0
+    ) -> Iterator[Mention | DeadLetter]:
+        """``start_line``: lines before this stream (the parallel runner reads chunks)."""
         self.skipped.clear()
-        for line in iter_lines(stream, MAX_RECORD_LINE_BYTES):
+        for line in iter_lines(stream, MAX_RECORD_LINE_BYTES, start=start_line):
             if line.too_long:
                 yield self.dead(source, line.position,
                                 f"line is longer than {MAX_RECORD_LINE_BYTES:,} bytes", line.data)

@@ -9,10 +9,10 @@ so a process killed at any moment leaves either all of a batch or none of it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from tocsin.domain import DeadLetter, Mention, Watch
 
@@ -93,7 +93,17 @@ class Store(Protocol):
     # mentions
     def write(
         self, items: Sequence[MatchedMention], dead_letters: Sequence[DeadLetter] = ()
-    ) -> WriteResult: ...
+    ) -> WriteResult:
+        """``write_prepared(prepare(items, dead_letters))``."""
+        ...
+
+    # ``prepare`` is pure (no database): a worker process may run it and send the result, made
+    # of plain values, to the one process that writes.
+    prepare: Callable[[Sequence[MatchedMention], Sequence[DeadLetter]], Any]
+
+    def write_prepared(self, batch: Any) -> WriteResult:
+        """Apply a prepared batch in one transaction."""
+        ...
     def get_mention(self, platform: str, native_id: str) -> StoredMention | None: ...
     def count_mentions(self) -> int: ...
     def search(self, query: SearchQuery) -> Iterator[StoredMention]: ...

@@ -15,6 +15,7 @@ import hashlib
 import sqlite3
 import time
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -83,40 +84,8 @@ def _dt(us: int) -> datetime:
     return _EPOCH + timedelta(microseconds=us)
 
 
-def _fingerprint(m: Mention) -> bytes:
-    """What makes two versions of a post differ: content, edit time, metrics, author reach."""
-    content = (
-        m.text,
-        m.title,
-        m.url,
-        m.language,
-        _us(m.created_at),
-        m.edited_at and _us(m.edited_at),
-        m.reply_to,
-        m.repost_of,
-        m.quote_of,
-        m.hashtags,
-        m.mentions,
-        m.links,
-        m.metrics.likes,
-        m.metrics.reposts,
-        m.metrics.replies,
-        m.metrics.views,
-        m.author.id,
-        m.author.handle,
-        m.author.display_name,
-        m.author.followers,
-        m.author.verified,
-    )
-    return hashlib.blake2b(orjson.dumps(content), digest_size=16).digest()
-
-
 def _json_list(items: tuple[str, ...]) -> str:
     return orjson.dumps(items).decode() if items else "[]"
-
-
-def _bool(v: bool | None) -> int | None:
-    return None if v is None else int(v)
 
 
 class SQLiteStore:
@@ -237,70 +206,55 @@ class SQLiteStore:
     def write(
         self, items: Sequence[MatchedMention], dead_letters: Sequence[DeadLetter] = ()
     ) -> WriteResult:
-        result = WriteResult()
-        # Within a batch the newest version of a post wins.
-        latest: dict[tuple[str, str], MatchedMention] = {}
-        for item in items:
-            key = item.mention.key
-            seen = latest.get(key)
-            if seen is None or item.mention.version_time >= seen.mention.version_time:
-                latest[key] = item
-            result.unchanged += seen is not None
-        now = time.time_ns() // 1000
+        return self.write_prepared(prepare(items, dead_letters))
+
+    @staticmethod
+    def prepare(
+        items: Sequence[MatchedMention], dead_letters: Sequence[DeadLetter] = ()
+    ) -> PreparedBatch:
+        return prepare(items, dead_letters)
+
+    def write_prepared(self, batch: PreparedBatch) -> WriteResult:
+        """Apply a batch made by ``prepare`` (possibly in another process), in one transaction."""
+        result = WriteResult(unchanged=batch.superseded)
+        rows = batch.rows
         self.db.execute("BEGIN IMMEDIATE")
         try:
-            existing = self._lookup(list(latest))
+            existing = self._lookup([(r[0], r[1]) for r in rows])
             next_id = (self.db.execute("SELECT max(id) FROM mentions").fetchone()[0] or 0) + 1
             inserts: list[tuple[Any, ...]] = []
             fts_rows: list[tuple[int, str]] = []
             member_rows: list[tuple[str, int, int]] = []
             changes: list[Change] = []
-            authors: dict[tuple[str, str], tuple[Any, ...]] = {}
-            for key, item in latest.items():
-                m = item.mention
-                fp = _fingerprint(m)
-                created = _us(m.created_at)
-                old = existing.get(key)
+            authors = []
+            for row, version, norm_text, watch_ids, author in zip(
+                rows, batch.versions, batch.norm_texts, batch.watch_ids, batch.authors,
+                strict=True,
+            ):
+                created = row[_CREATED]
+                old = existing.get((row[0], row[1]))
                 if old is None:
                     row_id = next_id
                     next_id += 1
-                    inserts.append((row_id, *_mention_values(m, fp, now)))
-                    fts_rows.append((row_id, item.norm_text))
-                    member_rows.extend((w, created, row_id) for w in item.watch_ids)
-                    changes.append(Change(None, (created // _US_PER_MINUTE, item.watch_ids)))
+                    inserts.append((row_id, *row))
+                    fts_rows.append((row_id, norm_text))
+                    changes.append(Change(None, (created // _US_PER_MINUTE, watch_ids)))
                     result.inserted += 1
                 else:
                     row_id, old_fp, old_version, old_created, old_text = old
-                    if old_fp == fp or _us(m.version_time) < old_version:
+                    if old_fp == row[_FINGERPRINT] or version < old_version:
                         result.unchanged += 1
                         continue
-                    self._update(row_id, m, fp, now, item, old_text)
-                    old_watches = tuple(
-                        r[0]
-                        for r in self.db.execute(
-                            "SELECT watch_id FROM mention_watches WHERE mention_id = ?",
-                            (row_id,),
-                        )
-                    )
-                    self.db.execute("DELETE FROM mention_watches WHERE mention_id = ?", (row_id,))
-                    member_rows.extend((w, created, row_id) for w in item.watch_ids)
+                    old_watches = self._replace(row_id, row, norm_text, old_text)
                     changes.append(
                         Change(
                             (old_created // _US_PER_MINUTE, old_watches),
-                            (created // _US_PER_MINUTE, item.watch_ids),
+                            (created // _US_PER_MINUTE, watch_ids),
                         )
                     )
                     result.updated += 1
-                a = m.author
-                authors[(a.platform, a.id)] = (
-                    a.platform,
-                    a.id,
-                    a.handle,
-                    a.display_name,
-                    a.followers,
-                    _bool(a.verified),
-                    _us(m.version_time),
-                )
+                member_rows.extend([(w, created, row_id) for w in watch_ids])
+                authors.append(author)
             self.db.executemany(_INSERT_MENTION, inserts)
             self.db.executemany("INSERT INTO mention_fts (rowid, body) VALUES (?, ?)", fts_rows)
             self.db.executemany(
@@ -308,19 +262,16 @@ class SQLiteStore:
                 "VALUES (?, ?, ?)",
                 member_rows,
             )
-            self.db.executemany(_UPSERT_AUTHOR, list(authors.values()))
+            self.db.executemany(_UPSERT_AUTHOR, authors)
             deltas = rollup_deltas(changes)
             self.db.executemany(_UPSERT_ROLLUP, [(w, mi, v) for (w, mi), v in deltas.items()])
-            if dead_letters:
+            if batch.dead_letters:
                 before = self.db.total_changes
                 self.db.executemany(
                     "INSERT OR IGNORE INTO dead_letters "
                     "(fingerprint, source, format, position, reason, raw, received_at) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [
-                        (d.fingerprint, d.source, d.format, d.position, d.reason, d.raw, now)
-                        for d in dead_letters
-                    ],
+                    batch.dead_letters,
                 )
                 result.dead_letters = self.db.total_changes - before
             self.db.execute("COMMIT")
@@ -351,20 +302,26 @@ class SQLiteStore:
                     found[(platform, native_id)] = tuple(rest)  # type: ignore[assignment]
         return found
 
-    def _update(
-        self, row_id: int, m: Mention, fp: bytes, now: int, item: MatchedMention, old_text: str
-    ) -> None:
-        values = _mention_values(m, fp, now)
+    def _replace(
+        self, row_id: int, row: tuple[Any, ...], norm_text: str, old_text: str
+    ) -> tuple[str, ...]:
+        """Update a stored post in place; returns the watches it belonged to."""
         # (platform, native_id) are the identity: not updated.
-        self.db.execute(_UPDATE_MENTION, (*values[2:], row_id))
+        self.db.execute(_UPDATE_MENTION, (*row[2:], row_id))
         # Contentless FTS5: a row is removed by giving back the values it was indexed with.
         self.db.execute(
             "INSERT INTO mention_fts (mention_fts, rowid, body) VALUES ('delete', ?, ?)",
             (row_id, normalise(old_text)),
         )
-        self.db.execute(
-            "INSERT INTO mention_fts (rowid, body) VALUES (?, ?)", (row_id, item.norm_text)
+        self.db.execute("INSERT INTO mention_fts (rowid, body) VALUES (?, ?)", (row_id, norm_text))
+        old_watches = tuple(
+            r[0]
+            for r in self.db.execute(
+                "SELECT watch_id FROM mention_watches WHERE mention_id = ?", (row_id,)
+            )
         )
+        self.db.execute("DELETE FROM mention_watches WHERE mention_id = ?", (row_id,))
+        return old_watches
 
     # -- reads -------------------------------------------------------------------------------
 
@@ -474,37 +431,64 @@ class SQLiteStore:
         return int(self.db.execute("SELECT count(*) FROM dead_letters").fetchone()[0])
 
 
-def _mention_values(m: Mention, fp: bytes, now: int) -> tuple[Any, ...]:
-    a = m.author
-    mt = m.metrics
-    return (
-        m.platform,
-        m.native_id,
-        a.id,
-        a.handle,
-        a.display_name,
-        a.followers,
-        _bool(a.verified),
-        m.url,
-        m.title,
-        m.text,
-        m.language,
-        _us(m.created_at),
-        m.edited_at and _us(m.edited_at),
-        m.reply_to,
-        m.repost_of,
-        m.quote_of,
-        _json_list(m.hashtags),
-        _json_list(m.mentions),
-        _json_list(m.links),
-        mt.likes,
-        mt.reposts,
-        mt.replies,
-        mt.views,
-        m.raw,
-        fp,
-        now,
-    )
+@dataclass(slots=True)
+class PreparedBatch:
+    """A batch turned into plain rows: primitives only, so it is cheap to send from a worker
+    process to the writer. ``prepare`` makes it without touching the database."""
+
+    rows: list[tuple[Any, ...]] = field(default_factory=list)  # mentions columns after ``id``
+    versions: list[int] = field(default_factory=list)
+    norm_texts: list[str] = field(default_factory=list)
+    watch_ids: list[tuple[str, ...]] = field(default_factory=list)
+    authors: list[tuple[Any, ...]] = field(default_factory=list)
+    dead_letters: list[tuple[Any, ...]] = field(default_factory=list)
+    superseded: int = 0  # older versions of a post dropped inside the batch
+
+
+_CREATED = 11  # index of created_at in a prepared row
+_FINGERPRINT = 24
+
+
+def prepare(
+    items: Sequence[MatchedMention], dead_letters: Sequence[DeadLetter] = ()
+) -> PreparedBatch:
+    """Rows for ``write_prepared``. Within a batch the newest version of a post wins."""
+    latest: dict[tuple[str, str], MatchedMention] = {}
+    for item in items:
+        key = item.mention.key
+        seen = latest.get(key)
+        if seen is None or item.mention.version_time >= seen.mention.version_time:
+            latest[key] = item
+    now = time.time_ns() // 1000
+    batch = PreparedBatch(superseded=len(items) - len(latest))
+    for item in latest.values():
+        m = item.mention
+        a = m.author
+        mt = m.metrics
+        created = _us(m.created_at)
+        edited = None if m.edited_at is None else _us(m.edited_at)
+        version = created if edited is None else edited
+        verified = None if a.verified is None else int(a.verified)
+        content = (
+            m.platform, m.native_id, a.id, a.handle, a.display_name, a.followers, verified,
+            m.url, m.title, m.text, m.language, created, edited, m.reply_to, m.repost_of,
+            m.quote_of, _json_list(m.hashtags), _json_list(m.mentions), _json_list(m.links),
+            mt.likes, mt.reposts, mt.replies, mt.views,
+        )
+        # What makes two versions of a post differ: everything above but the raw bytes.
+        fingerprint = hashlib.blake2b(orjson.dumps(content), digest_size=16).digest()
+        batch.rows.append((*content, m.raw, fingerprint, now))
+        batch.versions.append(version)
+        batch.norm_texts.append(item.norm_text)
+        batch.watch_ids.append(item.watch_ids)
+        batch.authors.append(
+            (a.platform, a.id, a.handle, a.display_name, a.followers, verified, version)
+        )
+    batch.dead_letters = [
+        (d.fingerprint, d.source, d.format, d.position, d.reason, d.raw, now)
+        for d in dead_letters
+    ]
+    return batch
 
 
 def _mention(row: Sequence[Any]) -> Mention:
