@@ -56,7 +56,7 @@ def _dt(ms: int) -> datetime:
     return datetime.fromtimestamp(ms / 1000, UTC)
 
 
-class _Plan:
+class IncidentPlan:
     """A scheduled incident: its events in time order and the posts made from them so far."""
 
     id: str
@@ -200,7 +200,7 @@ class _Plan:
         return m, label
 
 
-class HashtagHijack(_Plan):
+class HashtagHijack(IncidentPlan):
     id = "hijack"
     kind: IncidentKind = "hashtag_hijack"
     watch_id = B.WATCH_CAMPAIGN
@@ -328,7 +328,7 @@ class HashtagHijack(_Plan):
         return m, PostLabel(cat, sent, self.id)
 
 
-class CelebrityCascade(_Plan):
+class CelebrityCascade(IncidentPlan):
     id = "cascade"
     kind: IncidentKind = "high_reach_cascade"
     watch_id = B.WATCH_BRAND
@@ -504,7 +504,7 @@ class CelebrityCascade(_Plan):
         return m, PostLabel("cascade_pile_on", -1, self.id)
 
 
-class SlowBurnBlog(_Plan):
+class SlowBurnBlog(IncidentPlan):
     id = "blog"
     kind: IncidentKind = "slow_burn_blog"
     watch_id = B.WATCH_BRAND

@@ -3,7 +3,9 @@
 Each hour: draw its background posts (count from the daily and weekly rhythm, times, authors,
 engagement, all vectorised with numpy), make them in time order (so replies and reposts point to
 earlier posts), add the posts the incidents, the brand and its customer service scheduled for
-that hour, sort, yield. Memory holds one hour of posts plus small ring buffers of recent posts.
+that hour, sort, yield. At high rates an hour is cut into chunks of at most ``BUCKET_MAX``
+background posts. Memory holds one chunk, small ring buffers of recent posts, the author pool
+(at most 150,000 accounts) and the incidents' schedules (int64 arrays).
 """
 
 from __future__ import annotations
@@ -43,8 +45,8 @@ from tocsin.demo.config import WEEKEND_FACTOR, DemoConfig
 from tocsin.demo.incidents import (
     CelebrityCascade,
     HashtagHijack,
+    IncidentPlan,
     SlowBurnBlog,
-    _Plan,
 )
 from tocsin.demo.truth import GroundTruth, PostLabel
 from tocsin.domain import Author, Mention, Metrics
@@ -54,62 +56,23 @@ HOUR_MS = 3_600_000
 #: Relative volume by UTC hour (the audience is mostly in Europe): a night trough, a lunch peak
 #: and an evening peak on weekdays; later mornings and a flatter, brunch-shaped day at weekends.
 WEEKDAY_PROFILE = (
-    0.22,
-    0.14,
-    0.10,
-    0.08,
-    0.09,
-    0.18,
-    0.45,
-    0.85,
-    1.15,
-    1.10,
-    1.15,
-    1.55,
-    1.75,
-    1.35,
-    1.05,
-    1.00,
-    1.10,
-    1.30,
-    1.60,
-    1.80,
-    1.65,
-    1.25,
-    0.85,
-    0.48,
-)
+    0.22, 0.14, 0.10, 0.08, 0.09, 0.18,  # 00-05 h
+    0.45, 0.85, 1.15, 1.10, 1.15, 1.55,  # 06-11 h
+    1.75, 1.35, 1.05, 1.00, 1.10, 1.30,  # 12-17 h
+    1.60, 1.80, 1.65, 1.25, 0.85, 0.48,  # 18-23 h
+)  # fmt: skip
 WEEKEND_PROFILE = (
-    0.40,
-    0.28,
-    0.18,
-    0.12,
-    0.09,
-    0.10,
-    0.16,
-    0.30,
-    0.60,
-    0.95,
-    1.25,
-    1.45,
-    1.55,
-    1.45,
-    1.25,
-    1.15,
-    1.15,
-    1.20,
-    1.35,
-    1.50,
-    1.45,
-    1.20,
-    0.90,
-    0.60,
-)
-#: Incident onsets: day index among the stream's days, and time of day (never near midnight).
+    0.40, 0.28, 0.18, 0.12, 0.09, 0.10,
+    0.16, 0.30, 0.60, 0.95, 1.25, 1.45,
+    1.55, 1.45, 1.25, 1.15, 1.15, 1.20,
+    1.35, 1.50, 1.45, 1.20, 0.90, 0.60,
+)  # fmt: skip
+#: Time of day (UTC) of each incident's onset, before a jitter of ±30 minutes (never near
+#: midnight); the day comes from ``incident_days``.
 ONSET_TIMES = {"blog": (8, 53), "hijack": (11, 25), "cascade": (20, 41)}
 
-# Background forms, by platform: probability of a reply, a repost, a quote.
-# Cumulative thresholds on one draw: reply below the first, repost below the second...
+# Background forms by platform, as cumulative thresholds on one draw: a reply below the first,
+# a repost below the second, a quote below the third.
 _REPLY_P = (0.10, 0.10, 0.09, 0.0, 0.0)
 _REPOST_P = (0.18, 0.17, 0.17, 0.0, 0.0)
 _QUOTE_P = (0.21, 0.20, 0.17, 0.0, 0.0)
@@ -127,6 +90,17 @@ _NO_METRICS = Metrics()
 _SITE_KIND = {site[0]: site[2] for site in L.WEB_SITES}
 _CARE_AUTHOR = {X: B.BRAND_CARE_X, BSKY: B.BRAND_BSKY, MASTO: B.BRAND_MASTO}
 _BRAND_HANDLE = {BSKY: "@cafelia.fr", MASTO: "@cafelia@piaille.fr"}
+#: The brand's marketing posts: hours (weekdays, weekends) and the chance of each account.
+PROMO_HOURS = {False: (8, 12, 17), True: (10, 16)}
+PROMO_ACCOUNTS = ((X, B.BRAND_X, 1.0), (BSKY, B.BRAND_BSKY, 0.5), (MASTO, B.BRAND_MASTO, 0.3))
+
+
+def _promos(config: DemoConfig) -> float:
+    """Expected marketing posts (the brand's and the competitor's, one a day) in a stream."""
+    per_slot = sum(chance for _, _, chance in PROMO_ACCOUNTS)
+    days = [config.start + timedelta(days=d) for d in range(config.days)]
+    return sum(len(PROMO_HOURS[d.weekday() >= 5]) * per_slot + 1 for d in days)
+
 
 LabeledMention = tuple[Mention, PostLabel]
 #: A recent post the background may answer: mention, category, language, time (ms).
@@ -146,7 +120,7 @@ def expected_rate(config: DemoConfig, when: datetime) -> float:
     return config.posts_per_hour * prof[when.hour]
 
 
-def incident_days(days: int) -> list[tuple[type[_Plan], int]]:
+def incident_days(days: int) -> list[tuple[type[IncidentPlan], int]]:
     """Which incidents a stream of ``days`` days holds, and on which day (0 = the first).
 
     The first day is always quiet; the incidents are spread over the other days, one a day
@@ -156,8 +130,8 @@ def incident_days(days: int) -> list[tuple[type[_Plan], int]]:
     if days < 2:
         return []
     slots = [1, 1 + (days - 1) // 3, 1 + 2 * (days - 1) // 3]
-    kinds: list[type[_Plan]] = [SlowBurnBlog, HashtagHijack, CelebrityCascade]
-    out: list[tuple[type[_Plan], int]] = []
+    kinds: list[type[IncidentPlan]] = [SlowBurnBlog, HashtagHijack, CelebrityCascade]
+    out: list[tuple[type[IncidentPlan], int]] = []
     used: set[int] = set()
     for cls, day in zip(kinds, slots, strict=True):
         if day not in used and day < days:
@@ -176,8 +150,7 @@ def expected_posts(config: DemoConfig) -> float:
             hh, mm = ONSET_TIMES[cls.id]
             left = hours - (day * 24 + hh + mm / 60)
             incidents += cls.expected_posts(config.scale, left)
-    promos = config.days * 4.6
-    return background * (1 + CARE_SHARE) + incidents + promos
+    return background * (1 + CARE_SHARE) + incidents + _promos(config)
 
 
 def generate(config: DemoConfig | None = None) -> tuple[Iterator[Mention], GroundTruth]:
@@ -211,7 +184,7 @@ class _Generator:
         occasional = int(min(150_000, max(3_000, expected * 0.6)))
         self.pool = AuthorPool(self.rng, config.seed, occasional, config.french_share)
         self.builder = Builder(self.rnd, np.random.default_rng([config.seed, 0xB11D]))
-        self.plans: list[_Plan] = self._place_incidents() if config.incidents else []
+        self.plans: list[IncidentPlan] = self._place_incidents() if config.incidents else []
         hijack = next((p for p in self.plans if isinstance(p, HashtagHijack)), None)
         self.campaign_ms = hijack.onset if hijack else None
         self.truth = self._truth()
@@ -232,8 +205,8 @@ class _Generator:
         counts: np.ndarray = rng.poisson(lam)
         return counts
 
-    def _place_incidents(self) -> list[_Plan]:
-        plans: list[_Plan] = []
+    def _place_incidents(self) -> list[IncidentPlan]:
+        plans: list[IncidentPlan] = []
         scale = self.config.scale
         for cls, day in incident_days(self.config.days):
             hh, mm = ONSET_TIMES[cls.id]
@@ -255,14 +228,13 @@ class _Generator:
             if a - cursor >= timedelta(days=1):
                 quiet.append((cursor, a))
             cursor = max(cursor, b)
-        extra = sum(i.post_count for i in incidents)
-        promos = self.config.days * 5
+        extra = sum(i.post_count for i in incidents) + round(_promos(self.config))
         return GroundTruth(
             seed=self.config.seed,
             start=start,
             end=end,
             posts_per_hour=self.config.posts_per_hour,
-            estimated_posts=int(self.counts.sum() * (1 + CARE_SHARE)) + extra + promos,
+            estimated_posts=int(self.counts.sum() * (1 + CARE_SHARE)) + extra,
             brand=B.BRAND_INFO,
             watches=list(B.WATCHES),
             incidents=incidents,
@@ -308,8 +280,8 @@ class _Generator:
         items = self._background(n, start_ms, end_ms - start_ms, st)
         extra: list[LabeledMention] = []
         scheduled = st.scheduled
-        while scheduled and scheduled[0][0].created_at.timestamp() * 1000 < end_ms:
-            extra.append(scheduled.pop(0))
+        while scheduled and scheduled[0][0] < end_ms:
+            extra.append(scheduled.pop(0)[1])
         pending = st.pending
         while pending and pending[0][0] < end_ms:
             ms, _seq, target, lang, p = heapq.heappop(pending)
@@ -539,21 +511,15 @@ class _Generator:
         )
         return m, PostLabel("brand_reply", 0, None)
 
-    def _brand_posts(self, hour_ms: int) -> list[LabeledMention]:
-        """The brand's marketing posts (three a weekday, two a weekend day), the competitor's
-        (one a day)."""
+    def _brand_posts(self, hour_ms: int) -> list[tuple[int, LabeledMention]]:
+        """The brand's marketing posts (three a weekday, two a weekend day, on X and often on
+        Bluesky and Mastodon) and the competitor's (one a day), with their times (ms)."""
         when = datetime.fromtimestamp(hour_ms / 1000, UTC)
-        weekend = when.weekday() >= 5
-        out: list[LabeledMention] = []
+        out: list[tuple[int, LabeledMention]] = []
         rnd, b = self.rnd, self.builder
-        slots = (10, 16) if weekend else (8, 12, 17)
-        if when.hour in slots:
+        if when.hour in PROMO_HOURS[when.weekday() >= 5]:
             lang = 0 if rnd.random() < 0.6 else 1
-            for p, author, chance in (
-                (X, B.BRAND_X, 1.0),
-                (BSKY, B.BRAND_BSKY, 0.5),
-                (MASTO, B.BRAND_MASTO, 0.3),
-            ):
+            for p, author, chance in PROMO_ACCOUNTS:
                 if rnd.random() < chance:
                     ms = hour_ms + rnd.randint(0, 59) * 60_000 + rnd.randint(0, 999)
                     q = b.picks()
@@ -566,7 +532,7 @@ class _Generator:
                         L.LANGS[lang],
                         metrics=b.metrics(p, author.followers, 0.5),
                     )
-                    out.append((m, PostLabel("brand_promo", 1, None)))
+                    out.append((ms, (m, PostLabel("brand_promo", 1, None))))
         if when.hour == 11:
             lang = 1 if rnd.random() < 0.5 else 0
             ms = hour_ms + rnd.randint(0, 3_599_999)
@@ -580,8 +546,8 @@ class _Generator:
                 L.LANGS[lang],
                 metrics=b.metrics(X, B.COMPETITOR_X.followers, 0.5),
             )
-            out.append((m, PostLabel("competitor_promo", 0, None)))
-        out.sort(key=lambda t: t[0].created_at)
+            out.append((ms, (m, PostLabel("competitor_promo", 0, None))))
+        out.sort(key=itemgetter(0))
         return out
 
 
@@ -597,7 +563,7 @@ class _State:
         #: the brand's replies to come: (time, sequence, post answered, language, platform)
         self.pending: list[tuple[int, int, Mention, int, int]] = []
         #: the brand's and the competitor's own posts of the current hour, in time order
-        self.scheduled: list[LabeledMention] = []
+        self.scheduled: list[tuple[int, LabeledMention]] = []
         self.rings: list[list[_Recent]] = [[], [], []]
         self.ring_pos = [0, 0, 0]
         self.reddit_threads: list[tuple[str, str, str]] = []
