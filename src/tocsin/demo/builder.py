@@ -2,7 +2,8 @@
 
 Everything here is deterministic given the random generators it is handed, and cheap per post:
 the author pool is a set of numpy arrays whose ``Author`` objects are built on first use, ids are
-arithmetic on the timestamp and a counter, texts are ``str.format`` over precomputed pools.
+arithmetic on the timestamp and a counter, templates are compiled once into functions that look
+up only the slots they use.
 """
 
 from __future__ import annotations
@@ -290,14 +291,13 @@ class AuthorPool:
     """Every account of the stream, one numpy row each; ``Author`` objects are made on first use.
 
     Accounts are grouped by platform (contiguous blocks). The background activity weight of each
-    account is log-normal (a few occasional posters post several times), recurring accounts
-    (critics, fans, regulars) weigh a fixed share of their platform, and the story's accounts
-    (the brand, the celebrity, the blogger) weigh nothing in the background.
+    account is log-normal (a few occasional posters post several times) and recurring accounts
+    (critics, fans, regulars) weigh a fixed share of their platform. The accounts with a role in
+    the story (the brand, the celebrity, the blogger) are not in the pool (see ``brand``).
     """
 
     def __init__(self, rng: np.random.Generator, seed: int, occasional: int, french: float) -> None:
         self.seed = seed
-        self._fixed: dict[int, Author] = {}
         blocks: list[tuple[int, int]] = []
         plat: list[np.ndarray] = []
         kind: list[np.ndarray] = []

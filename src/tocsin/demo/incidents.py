@@ -82,7 +82,8 @@ class IncidentPlan:
         self.schedule = np.zeros((0, 8), dtype=np.int64)
         self.pos = 0
         self.prebuilt: dict[int, Made] = {}
-        self.made: dict[int, Mention] = {}
+        #: posts a later post of the incident refers to, until that last one is made
+        self.made: dict[int, Made] = {}
         self.last_use: dict[int, int] = {}
         self.key: Mention | None = None
         self._eid = 0
@@ -127,7 +128,7 @@ class IncidentPlan:
             eid, parent = ev[1], ev[6]
             made = self.prebuilt.pop(eid, None) or self._make(ev)
             if eid in last_use:
-                made_by_eid[eid] = made[0]
+                made_by_eid[eid] = made
             if parent >= 0 and last_use.get(parent) == pos:
                 made_by_eid.pop(parent, None)
             out.append(made)
@@ -294,12 +295,12 @@ class HashtagHijack(IncidentPlan):
             return self._press(ms, L.HIJACK_PRESS[pick], PostLabel("press", -1, self.id))
         author = self.pool.author(ai)
         if role == self.REPOST:
-            src = self.made[parent]
+            src, label = self.made[parent]
             text = f"RT @{src.author.handle}: {src.text}" if p == X else src.text
             m = b.post(p, ms, author, text, src.language, repost_of=src.native_id, metrics=_ZERO)
-            return m, PostLabel("hijack_repost", -1, self.id)
+            return m, PostLabel("hijack_repost", label.sentiment, self.id)
         if role == self.REPLY:
-            src = self.made[parent]
+            src = self.made[parent][0]
             text = self._reply_prefix(p, src.author) + self._fill(L.HIJACK_MOCK, lang, p)
             m = b.post(
                 p,
@@ -478,7 +479,7 @@ class CelebrityCascade(IncidentPlan):
             )
             return m, PostLabel("cascade_quote", -1 if role == self.QUOTE else 1, self.id)
         if role == self.REPLY:
-            src = self.made.get(parent, key) if parent >= 0 else key
+            src = self.made[parent][0] if parent in self.made else key
             if src is key:
                 prefix = f"@{B.CELEBRITY.handle} @cafelia "
             else:
@@ -614,7 +615,7 @@ class SlowBurnBlog(IncidentPlan):
             )
             return m, PostLabel("blog_promo", -1, self.id)
         if role == self.BRAND_REPLY:
-            src = self.made[parent]
+            src = self.made[parent][0]
             m = b.post(
                 X,
                 ms,
