@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import resource
@@ -84,21 +85,14 @@ def make_watches(n: int) -> list[Watch]:
 
 
 def write_posts(path: Path, posts: int) -> tuple[int, float]:
-    # The demo's default week is ~30k posts; scale the rate so the week holds `posts`.
-    base, _ = generate(DemoConfig(days=7))
-    week = sum(1 for _ in base)
-    scale = posts / week * 1.05  # the rhythm is random: ask for a little more, stop at `posts`
-    config = DemoConfig(days=7, posts_per_hour=DemoConfig().posts_per_hour * scale)
-    stream, _ = generate(config)
+    stream, _ = generate(DemoConfig.sized(posts, days=7))
     started = time.perf_counter()
     written = 0
     with path.open("wb") as out:
-        for m in stream:
+        for m in itertools.islice(stream, posts):
             out.write(orjson.dumps(to_record(m)))
             out.write(b"\n")
             written += 1
-            if written >= posts:
-                break
     return written, time.perf_counter() - started
 
 

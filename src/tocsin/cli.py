@@ -269,9 +269,21 @@ def _format_names() -> list[str]:
 @click.option(
     "--progress/--no-progress", default=None, help="Progress bar [default: on big files]."
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(0, 64),
+    default=None,
+    help="Processes that parse and match while one writes (JSONL and Jetstream files) "
+    "[default: one per core for files over 16 MB; 0: none].",
+)
 @pass_ctx
 def import_(
-    ctx: _Context, files: tuple[Path, ...], fmt: str | None, batch_size: int, progress: bool | None
+    ctx: _Context,
+    files: tuple[Path, ...],
+    fmt: str | None,
+    batch_size: int,
+    progress: bool | None,
+    workers: int | None,
 ) -> None:
     """Import mentions from FILES; the format is detected.
 
@@ -289,7 +301,13 @@ def import_(
         totals = [0, 0, 0, 0, 0]
         for path in files:
             summary = import_file(
-                path, store, pipeline, format=fmt, batch_size=batch_size, progress=progress
+                path,
+                store,
+                pipeline,
+                format=fmt,
+                batch_size=batch_size,
+                progress=progress,
+                workers=workers,
             )
             for line in summary.lines():
                 click.echo(terminal_safe(line))

@@ -64,9 +64,14 @@ def test_sigkill_during_import_loses_and_duplicates_nothing(tmp_path: Path) -> N
     )
     rng = random.Random(20261122)
     seen_partial = []
-    for attempt in range(6):
+    for attempt in range(8):
+        # Both runners: in this process, and worker processes feeding one writer.
+        workers = "2" if attempt % 2 else "0"
         proc = subprocess.Popen(
-            _cli(db, "import", str(source), "--batch-size", "500", "--no-progress"),
+            _cli(
+                db, "import", str(source), "--batch-size", "500", "--no-progress",
+                "--workers", workers,
+            ),
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 #: The pseudo-watch that counts every mention, matched or not.
 ALL = "*"
 
 
-@dataclass(frozen=True, slots=True)
-class Change:
+class Change(NamedTuple):  # a tuple: built once per written post, so it must be cheap
     """One mention's state before (``None`` if new) and after a write."""
 
     before: tuple[int, tuple[str, ...]] | None  # (minute, watch ids)

@@ -226,7 +226,7 @@ class SQLiteStore:
             fts_rows: list[tuple[int, str]] = []
             member_rows: list[tuple[str, int, int]] = []
             changes: list[Change] = []
-            authors = []
+            authors: dict[tuple[str, str], tuple[Any, ...]] = {}
             for row, version, norm_text, watch_ids, author in zip(
                 rows, batch.versions, batch.norm_texts, batch.watch_ids, batch.authors,
                 strict=True,
@@ -254,7 +254,9 @@ class SQLiteStore:
                     )
                     result.updated += 1
                 member_rows.extend([(w, created, row_id) for w in watch_ids])
-                authors.append(author)
+                seen = authors.get((author[0], author[1]))
+                if seen is None or author[6] >= seen[6]:  # the newest profile in the batch
+                    authors[(author[0], author[1])] = author
             self.db.executemany(_INSERT_MENTION, inserts)
             self.db.executemany("INSERT INTO mention_fts (rowid, body) VALUES (?, ?)", fts_rows)
             self.db.executemany(
@@ -262,7 +264,7 @@ class SQLiteStore:
                 "VALUES (?, ?, ?)",
                 member_rows,
             )
-            self.db.executemany(_UPSERT_AUTHOR, authors)
+            self.db.executemany(_UPSERT_AUTHOR, list(authors.values()))
             deltas = rollup_deltas(changes)
             self.db.executemany(_UPSERT_ROLLUP, [(w, mi, v) for (w, mi), v in deltas.items()])
             if batch.dead_letters:
