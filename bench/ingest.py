@@ -32,10 +32,36 @@ from tocsin.domain import Watch, WatchKind
 from tocsin.importers.generic import to_record
 
 BRANDS = [
-    "brewster", "kaffa", "moka", "latteo", "grano", "torrefia", "barista", "espressa", "crema",
-    "noisette", "arabica", "robusta", "cappa", "lungo", "ristretta", "macchia", "frappa", "mocca",
-    "cortado", "affogato", "doppio", "galao", "piccolo", "flatwhite", "cafeine", "decaf",
-    "chicoree", "teavana", "matcha", "chai",
+    "brewster",
+    "kaffa",
+    "moka",
+    "latteo",
+    "grano",
+    "torrefia",
+    "barista",
+    "espressa",
+    "crema",
+    "noisette",
+    "arabica",
+    "robusta",
+    "cappa",
+    "lungo",
+    "ristretta",
+    "macchia",
+    "frappa",
+    "mocca",
+    "cortado",
+    "affogato",
+    "doppio",
+    "galao",
+    "piccolo",
+    "flatwhite",
+    "cafeine",
+    "decaf",
+    "chicoree",
+    "teavana",
+    "matcha",
+    "chai",
 ]
 TOPICS = [
     '"service client" OR "customer service"',
@@ -141,18 +167,33 @@ def main() -> None:
         print(f"generating {args.posts:,} posts ...", flush=True)
         written, gen_s = write_posts(source, args.posts)
         size_mb = source.stat().st_size / 2**20
-        print(f"  {written:,} posts, {size_mb:,.0f} MB of JSONL in {gen_s:.1f} s "
-              f"({written / gen_s:,.0f} posts/s generated and written)")
+        print(
+            f"  {written:,} posts, {size_mb:,.0f} MB of JSONL in {gen_s:.1f} s "
+            f"({written / gen_s:,.0f} posts/s generated and written)"
+        )
         print(f"importing with {args.watches} watches (child process) ...", flush=True)
         out = subprocess.run(
-            [sys.executable, __file__, "--watches", str(args.watches),
-             "--child-import", str(db), str(source)],
-            check=True, capture_output=True, text=True, env={**os.environ},
+            [
+                sys.executable,
+                __file__,
+                "--watches",
+                str(args.watches),
+                "--child-import",
+                str(db),
+                str(source),
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+            env={**os.environ},
         )
         r = json.loads(out.stdout.strip().splitlines()[-1])
-        db_mb = sum(
-            Path(str(db) + s).stat().st_size for s in ("", "-wal") if Path(str(db) + s).exists()
-        ) / 2**20
+        db_mb = (
+            sum(
+                Path(str(db) + s).stat().st_size for s in ("", "-wal") if Path(str(db) + s).exists()
+            )
+            / 2**20
+        )
         rate = r["records"] / r["seconds"]
         print(f"  records          {r['records']:,}")
         print(f"  stored           {r['inserted']:,} new, {r['dead_letters']:,} dead letters")

@@ -38,15 +38,15 @@ def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
 def test_missing_database_is_one_readable_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, err = run(capsys, "--db", str(tmp_path / "nope.db"), "watch", "list")
+    code, _out, err = run(capsys, "--db", str(tmp_path / "nope.db"), "watch", "list")
     assert code == 1
-    assert err.strip().splitlines() == [f"error: no database at {tmp_path / 'nope.db'}: run `tocsin init` first"]
+    assert err.strip().splitlines() == [
+        f"error: no database at {tmp_path / 'nope.db'}: run `tocsin init` first"
+    ]
     assert "Traceback" not in err
 
 
-def test_invalid_query_points_at_the_position(
-    db: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_invalid_query_points_at_the_position(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "--db", str(db), "watch", "add", "acme", "acme AND (refund")
     assert code == 1
     [line] = err.strip().splitlines()
@@ -56,10 +56,11 @@ def test_invalid_query_points_at_the_position(
 def test_watch_add_list_test_remove(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(capsys, "--db", str(db), "watch", "add", "cafelia", "cafélia OR @cafelia")[0] == 0
     code, out, _ = run(capsys, "--db", str(db), "watch", "list")
-    assert "cafelia" in out and "cafélia OR @cafelia" in out
+    assert code == 0 and "cafelia" in out and "cafélia OR @cafelia" in out
     code, out, _ = run(
         capsys, "--db", str(db), "watch", "test", "cafelia", "CAFELIA m'a remboursé", "rien"
     )
+    assert code == 0
     lines = out.splitlines()
     assert lines[0].startswith("MATCH") and "CAFELIA" in lines[1]
     assert lines[2].startswith("no")
@@ -90,7 +91,9 @@ def test_import_twice_adds_nothing_and_search_exports(
     assert "2 mentions" in out
 
 
-def test_stats_table_and_chart(db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_stats_table_and_chart(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     run(capsys, "--db", str(db), "watch", "add", "cafelia", "cafélia")
     source = _jsonl(tmp_path / "m.jsonl", [mention(i) for i in range(1, 200)])
     run(capsys, "--db", str(db), "import", str(source))

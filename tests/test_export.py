@@ -10,7 +10,7 @@ from tocsin.export import csv_safe, table, terminal_safe, write_csv
 
 
 def test_formula_cells_are_neutralised() -> None:
-    for bad in ["=HYPERLINK(\"http://evil\")", "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"]:
+    for bad in ['=HYPERLINK("http://evil")', "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"]:
         assert csv_safe(bad) == "'" + bad
     assert csv_safe("Cafélia = top") == "Cafélia = top"
     assert csv_safe(None) == ""
@@ -21,7 +21,7 @@ def test_formula_cells_are_neutralised() -> None:
 def test_no_csv_cell_can_start_a_formula(values: list[str]) -> None:
     out = io.StringIO()
     write_csv([f"c{i}" for i in range(len(values))], [values], out)
-    [header, row] = list(csv.reader(io.StringIO(out.getvalue())))
+    [_header, row] = list(csv.reader(io.StringIO(out.getvalue())))
     assert len(row) == len(values)
     for cell, original in zip(row, values, strict=True):
         assert not cell.startswith(("=", "+", "-", "@", "\t", "\r"))

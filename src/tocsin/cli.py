@@ -168,7 +168,13 @@ def watch_list(ctx: _Context) -> None:
         click.echo("no watches yet: tocsin watch add ID QUERY")
         return
     rows = [
-        (w.id, w.kind.value, ",".join(w.languages) or "all", ",".join(w.platforms) or "all", w.query)
+        (
+            w.id,
+            w.kind.value,
+            ",".join(w.languages) or "all",
+            ",".join(w.platforms) or "all",
+            w.query,
+        )
         for w in watches
     ]
     click.echo(table(["id", "kind", "languages", "platforms", "query"], rows, [16, 10, 9, 10, 60]))
@@ -252,15 +258,14 @@ def _format_names() -> list[str]:
 
 
 @cli.command("import")
-@click.argument(
-    "files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path)
-)
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "--format",
     "fmt",
     default=None,
     metavar="NAME",
-    help="Skip auto-detection: " + ", ".join(
+    help="Skip auto-detection: "
+    + ", ".join(
         ["jsonl", "csv", "x_api_v2", "x_archive", "mastodon", "bluesky_jetstream", "reddit", "feed"]
     )
     + ".",
@@ -348,7 +353,14 @@ def dead_letters(ctx: _Context, limit: int) -> None:
 # -- search -----------------------------------------------------------------------------------
 
 _SEARCH_COLUMNS = (
-    "created_at", "platform", "native_id", "author", "followers", "language", "watches", "text",
+    "created_at",
+    "platform",
+    "native_id",
+    "author",
+    "followers",
+    "language",
+    "watches",
+    "text",
     "url",
 )
 
@@ -428,8 +440,11 @@ def search(
                 )
                 for r in results
             ]
-            click.echo(table(["when (UTC)", "platform", "author", "lang", "text"], rows,
-                             [16, 9, 18, 4, 80]))
+            click.echo(
+                table(
+                    ["when (UTC)", "platform", "author", "lang", "text"], rows, [16, 9, 18, 4, 80]
+                )
+            )
             click.echo(f"{len(rows)} mentions" + (" (limit reached)" if len(rows) == limit else ""))
 
 
@@ -438,7 +453,9 @@ def search(
 
 @cli.command()
 @click.option("--watch", "watch_ids", multiple=True, metavar="ID", help="[default: all watches]")
-@click.option("--by", "bucket", type=click.Choice(["hour", "day"]), default="day", show_default=True)
+@click.option(
+    "--by", "bucket", type=click.Choice(["hour", "day"]), default="day", show_default=True
+)
 @click.option("--since", help="From this date/time (UTC) or relative 7d [default: first mention].")
 @click.option("--until", help="Until this date/time, exclusive [default: after the last mention].")
 @click.option(

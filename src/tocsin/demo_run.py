@@ -33,10 +33,15 @@ def write_stream(directory: Path, config: DemoConfig, progress: bool | None) -> 
     mentions_path = directory / "mentions.jsonl"
     truth_path = directory / "truth.json"
     truth_path.write_text(truth.to_json(), encoding="utf-8")
-    with mentions_path.open("wb") as out, tqdm(
-        desc="generating", unit=" posts", disable=not progress if progress is not None else None,
-        leave=False,
-    ) as bar:
+    with (
+        mentions_path.open("wb") as out,
+        tqdm(
+            desc="generating",
+            unit=" posts",
+            disable=not progress if progress is not None else None,
+            leave=False,
+        ) as bar,
+    ):
         for m in stream:
             out.write(orjson.dumps(to_record(m)))
             out.write(b"\n")
@@ -59,7 +64,10 @@ def run_demo(
         for w in truth.watches:
             store.put_watch(w)
         summary = import_file(mentions_path, store, build_pipeline(store), progress=progress)
-        yield f"Tocsin demo: {truth.brand.name}, {days} days from {config.start:%Y-%m-%d} (seed {seed})"
+        yield (
+            f"Tocsin demo: {truth.brand.name}, {days} days from {config.start:%Y-%m-%d}"
+            f" (seed {seed})"
+        )
         yield ""
         yield from summary.lines()
         yield f"  {summary.rate:,.0f} records/s"

@@ -16,7 +16,11 @@ from typing import IO, Any
 import orjson
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_TERMINAL_UNSAFE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_TERMINAL_UNSAFE = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI sequences (cursor, colours)
+    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC sequences (window title, links)
+    r"|[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"  # controls, bidi overrides
+)
 
 
 def csv_safe(value: Any) -> str:

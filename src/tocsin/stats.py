@@ -44,10 +44,11 @@ def draw_volume_chart(
     import matplotlib
 
     matplotlib.use("Agg")
+    import matplotlib.dates as mdates
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(11, 4.5), dpi=110)
-    times = [t for t, _ in series]
+    times = mdates.date2num([t for t, _ in series])
     for i, label in enumerate(labels):
         ax.plot(times, [c[i] for _, c in series], label=label, linewidth=1.4)
     ax.set_ylabel(f"mentions per {bucket}")

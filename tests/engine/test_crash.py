@@ -69,8 +69,14 @@ def test_sigkill_during_import_loses_and_duplicates_nothing(tmp_path: Path) -> N
         workers = "2" if attempt % 2 else "0"
         proc = subprocess.Popen(
             _cli(
-                db, "import", str(source), "--batch-size", "500", "--no-progress",
-                "--workers", workers,
+                db,
+                "import",
+                str(source),
+                "--batch-size",
+                "500",
+                "--no-progress",
+                "--workers",
+                workers,
             ),
             env=env,
             stdout=subprocess.DEVNULL,

@@ -7,7 +7,9 @@ from tocsin.enrich.language import LanguageEnricher
 def test_fills_missing_language_and_keeps_platform_tags() -> None:
     enricher = LanguageEnricher()
     batch = [
-        mention(1, text="Je voudrais être remboursée, la commande n'est jamais arrivée", language=None),
+        mention(
+            1, text="Je voudrais être remboursée, la commande n'est jamais arrivée", language=None
+        ),
         mention(2, text="My order never arrived and nobody answers my emails", language=None),
         mention(3, text="Ceci est en français mais la plateforme dit anglais", language="en"),
         mention(4, text="https://t.co/x @cafelia #cafelia", language=None),

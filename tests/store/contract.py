@@ -100,7 +100,10 @@ class StoreContract:
         assert texts(store.search(SearchQuery(text="top"))) == []
         # rollups moved from the old watch to the new ones
         day = (T0, T0 + timedelta(days=1))
-        by_watch = {p.watch_id: p.volume for p in store.volume(["cafelia", "brewster", "refunds", ALL], *day, "day")}
+        by_watch = {
+            p.watch_id: p.volume
+            for p in store.volume(["cafelia", "brewster", "refunds", ALL], *day, "day")
+        }
         assert by_watch == {"brewster": 1, "refunds": 1, ALL: 1}
 
     def test_older_version_does_not_overwrite_newer(self, store: Any) -> None:

@@ -140,11 +140,8 @@ def import_file(
     with path.open("rb") as f:
         head = f.read(SNIFF_BYTES)
     importer = open_importer(format) if format else detect(head, path.name)
-    show: bool | None
-    if progress is None:
-        show = None if size >= PROGRESS_MIN_BYTES else False  # None: tqdm decides by TTY
-    else:
-        show = progress
+    # None lets tqdm decide by whether stderr is a terminal.
+    show = (None if size >= PROGRESS_MIN_BYTES else False) if progress is None else progress
     bar = tqdm(
         total=size,
         unit="B",

@@ -43,9 +43,7 @@ def _init(
 def _work(chunk: bytes, start_line: int) -> tuple[int, Any]:
     mentions: list[Mention] = []
     dead: list[DeadLetter] = []
-    for item in _state["importer"].read(
-        io.BytesIO(chunk), _state["source"], start_line=start_line
-    ):
+    for item in _state["importer"].read(io.BytesIO(chunk), _state["source"], start_line=start_line):
         if isinstance(item, Mention):
             mentions.append(item)
         else:

@@ -9,7 +9,7 @@ so a process killed at any moment leaves either all of a batch or none of it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol, runtime_checkable
@@ -99,11 +99,15 @@ class Store(Protocol):
 
     # ``prepare`` is pure (no database): a worker process may run it and send the result, made
     # of plain values, to the one process that writes.
-    prepare: Callable[[Sequence[MatchedMention], Sequence[DeadLetter]], Any]
+    @staticmethod
+    def prepare(
+        items: Sequence[MatchedMention], dead_letters: Sequence[DeadLetter] = ()
+    ) -> Any: ...
 
     def write_prepared(self, batch: Any) -> WriteResult:
         """Apply a prepared batch in one transaction."""
         ...
+
     def get_mention(self, platform: str, native_id: str) -> StoredMention | None: ...
     def count_mentions(self) -> int: ...
     def search(self, query: SearchQuery) -> Iterator[StoredMention]: ...

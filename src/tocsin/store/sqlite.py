@@ -47,9 +47,7 @@ _MENTION_COLUMNS = (
     "quote_of, hashtags, mentions, links, likes, reposts, replies, views, raw, fingerprint, "
     "ingested_at"
 )
-_INSERT_MENTION = (
-    f"INSERT INTO mentions ({_MENTION_COLUMNS}) VALUES ({', '.join('?' * 27)})"
-)
+_INSERT_MENTION = f"INSERT INTO mentions ({_MENTION_COLUMNS}) VALUES ({', '.join('?' * 27)})"
 _UPDATE_MENTION = (
     "UPDATE mentions SET author_id=?, author_handle=?, author_name=?, author_followers=?, "
     "author_verified=?, url=?, title=?, text=?, language=?, created_at=?, edited_at=?, "
@@ -228,7 +226,11 @@ class SQLiteStore:
             changes: list[Change] = []
             authors: dict[tuple[str, str], tuple[Any, ...]] = {}
             for row, version, norm_text, watch_ids, author in zip(
-                rows, batch.versions, batch.norm_texts, batch.watch_ids, batch.authors,
+                rows,
+                batch.versions,
+                batch.norm_texts,
+                batch.watch_ids,
+                batch.authors,
                 strict=True,
             ):
                 created = row[_CREATED]
@@ -301,7 +303,7 @@ class SQLiteStore:
                     (platform, *chunk),
                 )
                 for native_id, *rest in rows:
-                    found[(platform, native_id)] = tuple(rest)  # type: ignore[assignment]
+                    found[(platform, native_id)] = tuple(rest)
         return found
 
     def _replace(
@@ -472,10 +474,29 @@ def prepare(
         version = created if edited is None else edited
         verified = None if a.verified is None else int(a.verified)
         content = (
-            m.platform, m.native_id, a.id, a.handle, a.display_name, a.followers, verified,
-            m.url, m.title, m.text, m.language, created, edited, m.reply_to, m.repost_of,
-            m.quote_of, _json_list(m.hashtags), _json_list(m.mentions), _json_list(m.links),
-            mt.likes, mt.reposts, mt.replies, mt.views,
+            m.platform,
+            m.native_id,
+            a.id,
+            a.handle,
+            a.display_name,
+            a.followers,
+            verified,
+            m.url,
+            m.title,
+            m.text,
+            m.language,
+            created,
+            edited,
+            m.reply_to,
+            m.repost_of,
+            m.quote_of,
+            _json_list(m.hashtags),
+            _json_list(m.mentions),
+            _json_list(m.links),
+            mt.likes,
+            mt.reposts,
+            mt.replies,
+            mt.views,
         )
         # What makes two versions of a post differ: everything above but the raw bytes.
         fingerprint = hashlib.blake2b(orjson.dumps(content), digest_size=16).digest()
@@ -487,8 +508,7 @@ def prepare(
             (a.platform, a.id, a.handle, a.display_name, a.followers, verified, version)
         )
     batch.dead_letters = [
-        (d.fingerprint, d.source, d.format, d.position, d.reason, d.raw, now)
-        for d in dead_letters
+        (d.fingerprint, d.source, d.format, d.position, d.reason, d.raw, now) for d in dead_letters
     ]
     return batch
 
@@ -527,7 +547,12 @@ def _mention(row: Sequence[Any]) -> Mention:
         platform=platform,
         native_id=native_id,
         author=Author(
-            platform, author_id, handle, name, followers, None if verified is None else bool(verified)
+            platform,
+            author_id,
+            handle,
+            name,
+            followers,
+            None if verified is None else bool(verified),
         ),
         text=text,
         created_at=_dt(created_at),

@@ -116,5 +116,5 @@ def m001_core(db: sqlite3.Connection) -> None:
             raw BLOB NOT NULL,
             received_at INTEGER NOT NULL
         );
-        """
+        """,
     )
