@@ -517,7 +517,7 @@ def demo(directory: Path, seed: int, days: int, progress: bool | None) -> None:
     from tocsin.demo_run import run_demo
 
     for line in run_demo(directory, seed=seed, days=days, progress=progress):
-        click.echo(terminal_safe(line) if line else "")
+        click.echo(line)  # run_demo makes post texts terminal-safe itself
 
 
 # -- entry point ------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from tqdm import tqdm
 from tocsin.bootstrap import Settings, build_pipeline, open_store
 from tocsin.demo import DemoConfig, generate
 from tocsin.engine.inprocess import import_file
+from tocsin.export import terminal_safe
 from tocsin.importers.generic import to_record
 from tocsin.store.base import SearchQuery
 from tocsin.store.rollup import ALL
@@ -92,13 +93,15 @@ def run_demo(
         yield ""
         yield "Incidents in the ground truth (truth.json), for detection to find:"
         for inc in truth.incidents:
-            yield f"  {inc.onset:%a %d %H:%M} UTC  {inc.kind:<20} {inc.description}"
-        sample = next(iter(store.search(SearchQuery(text=truth.watches[0].query, limit=1))), None)
+            yield f"  {inc.onset:%a %d %b %H:%M} UTC  {inc.kind:<20} {inc.description}"
+        sample = next(iter(store.search(SearchQuery(watch_id=truth.watches[0].id, limit=1))), None)
         if sample is not None:
+            who = sample.mention.author.handle or sample.mention.author.display_name
             yield ""
-            yield f"Newest {truth.watches[0].id} mention: @{sample.mention.author.handle}: "
-            yield f"  {sample.mention.text[:140]}"
+            yield f"Newest {truth.watches[0].id} mention, by {terminal_safe(who, 40)}:"
+            yield f"  {terminal_safe(sample.mention.text, 140)}"
     yield ""
     yield "Try next:"
-    yield f"  tocsin --db {db} search '{truth.watches[0].query}' --limit 10"
+    yield f"  tocsin --db {db} search 'cafelia AND (rembours* OR refund*)' --limit 10"
+    yield f"  tocsin --db {db} search --watch cafelia-moments --format csv > moments.csv"
     yield f"  tocsin --db {db} stats --by hour --chart {directory / 'volume.png'}"
