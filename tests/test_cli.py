@@ -122,3 +122,14 @@ def test_relative_and_absolute_dates() -> None:
     assert parse_when("2026-11-02") == datetime(2026, 11, 2, tzinfo=UTC)
     assert parse_when("2026-11-02T14:00+01:00") == datetime(2026, 11, 2, 13, tzinfo=UTC)
     assert parse_when(None) is None
+
+
+def test_new_watch_is_applied_to_stored_mentions(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = _jsonl(tmp_path / "m.jsonl", [mention(1, text="Brewster"), mention(2)])
+    run(capsys, "--db", str(db), "import", str(source))
+    code, out, _ = run(capsys, "--db", str(db), "watch", "add", "brewster", "brewster")
+    assert code == 0 and "2 stored mentions matched again: 1 changed" in out
+    code, out, _ = run(capsys, "--db", str(db), "search", "--watch", "brewster")
+    assert "1 mention\n" in out

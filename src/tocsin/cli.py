@@ -19,6 +19,7 @@ from tocsin.errors import QueryError, TocsinError, UsageError
 from tocsin.export import table, terminal_safe, write_csv, write_jsonl
 from tocsin.store.base import SearchQuery, StoredMention
 from tocsin.store.rollup import ALL
+from tocsin.store.sqlite import SQLiteStore
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -121,6 +122,12 @@ def _check_query(query: str, label: str = "query") -> None:
 @click.option(
     "--platform", "platforms", multiple=True, metavar="NAME", help="Only these platforms."
 )
+@click.option(
+    "--backfill/--no-backfill",
+    default=True,
+    show_default=True,
+    help="Apply the watch to the mentions already stored.",
+)
 @pass_ctx
 def watch_add(
     ctx: _Context,
@@ -130,6 +137,7 @@ def watch_add(
     name: str,
     languages: tuple[str, ...],
     platforms: tuple[str, ...],
+    backfill: bool,
 ) -> None:
     """Add or replace the watch ID with QUERY.
 
@@ -139,7 +147,8 @@ def watch_add(
     Matching ignores case, accents, width, zero-width and look-alike letters.
     Example: tocsin watch add cafelia 'cafélia OR @cafelia OR #cafelia'
 
-    New watches apply to mentions imported from now on.
+    The watch is applied to the mentions already stored (unless --no-backfill) and to
+    every mention imported from now on.
     """
     _check_query(query)
     try:
@@ -155,7 +164,24 @@ def watch_add(
         raise UsageError(str(exc)) from None
     with open_store(ctx.settings) as store:
         store.put_watch(w)
-    click.echo(f"watch {w.id} saved")
+        click.echo(f"watch {w.id} saved")
+        if backfill and store.count_mentions():
+            _rematch(store)
+
+
+def _rematch(store: SQLiteStore) -> None:
+    from tocsin.query import WatchIndex
+
+    moved = store.rematch(WatchIndex(store.list_watches()))
+    click.echo(f"{store.count_mentions():,} stored mentions matched again: {moved:,} changed")
+
+
+@watch.command("rematch")
+@pass_ctx
+def watch_rematch(ctx: _Context) -> None:
+    """Match every stored mention against the current watches again."""
+    with open_store(ctx.settings) as store:
+        _rematch(store)
 
 
 @watch.command("list")
@@ -445,7 +471,10 @@ def search(
                     ["when (UTC)", "platform", "author", "lang", "text"], rows, [16, 9, 18, 4, 80]
                 )
             )
-            click.echo(f"{len(rows)} mentions" + (" (limit reached)" if len(rows) == limit else ""))
+            n = len(rows)
+            click.echo(
+                f"{n} mention{'' if n == 1 else 's'}" + (" (limit reached)" if n == limit else "")
+            )
 
 
 # -- stats ------------------------------------------------------------------------------------

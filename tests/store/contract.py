@@ -197,3 +197,18 @@ class StoreContract:
             batch[0].text,
         ]
         assert len(list(store.search(SearchQuery(limit=2)))) == 2
+
+    def test_rematch_applies_changed_watches_to_stored_mentions(self, store: Any) -> None:
+        batch = [mention(1, text="Brewster rembourse"), mention(2, text="Cafélia top")]
+        store.write(matched(*batch, watches=WATCHES[:1]))
+        assert texts(store.search(SearchQuery(watch_id="brewster"))) == []
+        assert store.rematch(WatchIndex(WATCHES[1:])) == 2  # cafelia dropped, two added
+        assert texts(store.search(SearchQuery(watch_id="brewster"))) == [batch[0].text]
+        assert texts(store.search(SearchQuery(watch_id="cafelia"))) == []
+        day = (T0, T0 + timedelta(days=1))
+        volumes = {
+            p.watch_id: p.volume
+            for p in store.volume(["cafelia", "brewster", "refunds", ALL], *day, "day")
+        }
+        assert volumes == {"brewster": 1, "refunds": 1, ALL: 2}
+        assert store.rematch(WatchIndex(WATCHES[1:])) == 0

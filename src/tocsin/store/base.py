@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any, Literal, Protocol, runtime_checkable
 
 from tocsin.domain import DeadLetter, Mention, Watch
+from tocsin.query import WatchIndex
 
 Bucket = Literal["minute", "hour", "day"]
 
@@ -106,6 +107,10 @@ class Store(Protocol):
 
     def write_prepared(self, batch: Any) -> WriteResult:
         """Apply a prepared batch in one transaction."""
+        ...
+
+    def rematch(self, index: WatchIndex) -> int:
+        """Match stored mentions again after watches changed; returns how many moved."""
         ...
 
     def get_mention(self, platform: str, native_id: str) -> StoredMention | None: ...

@@ -24,7 +24,7 @@ import orjson
 
 from tocsin.domain import Author, DeadLetter, Mention, Metrics, Watch, WatchKind
 from tocsin.errors import StoreError
-from tocsin.query import Document, evaluate, fts_expression, normalise, parse
+from tocsin.query import Document, WatchIndex, evaluate, fts_expression, normalise, parse
 from tocsin.store.base import (
     Bucket,
     MatchedMention,
@@ -326,6 +326,55 @@ class SQLiteStore:
         )
         self.db.execute("DELETE FROM mention_watches WHERE mention_id = ?", (row_id,))
         return old_watches
+
+    def rematch(self, index: WatchIndex, *, chunk: int = 5_000) -> int:
+        """Match every stored mention against ``index`` again (after watches were added,
+        changed or removed) and move memberships and rollups to follow. Returns the number of
+        mentions whose watches changed. One transaction per chunk: safe to interrupt and rerun.
+        """
+        changed = 0
+        last_id = 0
+        while True:
+            rows = self.db.execute(
+                f"SELECT {_MENTION_COLUMNS} FROM mentions WHERE id > ? ORDER BY id LIMIT ?",
+                (last_id, chunk),
+            ).fetchall()
+            if not rows:
+                return changed
+            last_id = rows[-1][0]
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                current: dict[int, list[str]] = {}
+                for mention_id, watch_id in self.db.execute(
+                    "SELECT mention_id, watch_id FROM mention_watches "
+                    "WHERE mention_id BETWEEN ? AND ?",
+                    (rows[0][0], last_id),
+                ):
+                    current.setdefault(mention_id, []).append(watch_id)
+                changes = []
+                for row in rows:
+                    mention = _mention(row)
+                    new = index.match(Document.from_mention(mention))
+                    old = tuple(sorted(current.get(row[0], ())))
+                    if new == old:
+                        continue
+                    created = row[12]
+                    self.db.execute("DELETE FROM mention_watches WHERE mention_id = ?", (row[0],))
+                    self.db.executemany(
+                        "INSERT INTO mention_watches (watch_id, created_at, mention_id) "
+                        "VALUES (?, ?, ?)",
+                        [(w, created, row[0]) for w in new],
+                    )
+                    minute = created // _US_PER_MINUTE
+                    changes.append(Change((minute, old), (minute, new)))
+                    changed += 1
+                deltas = rollup_deltas(changes)
+                self.db.executemany(_UPSERT_ROLLUP, [(w, m, v) for (w, m), v in deltas.items()])
+                self.db.execute("COMMIT")
+            except BaseException:
+                if self.db.in_transaction:
+                    self.db.execute("ROLLBACK")
+                raise
 
     # -- reads -------------------------------------------------------------------------------
 
