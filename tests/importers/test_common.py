@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import io
+import pickle
 import time
+from dataclasses import FrozenInstanceError, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tocsin.domain import (
     MAX_FIELD_CHARS,
     MAX_LIST_ITEMS,
     MAX_RAW_BYTES,
     MAX_TEXT_CHARS,
+    Author,
     Mention,
+    Metrics,
 )
 from tocsin.errors import ImportFormatError, MalformedRecord
 from tocsin.importers import _common as c
@@ -267,6 +273,112 @@ def test_iter_lines_too_long_is_cut_and_skipped() -> None:
     assert [(x.number, len(x.data), x.too_long) for x in lines] == [
         (1, 1, False), (2, 1000, True), (3, 1, False), (4, 1000, True),
     ]
+
+
+class _Trickle(io.RawIOBase):
+    """A raw stream giving at most ``step`` bytes a read (a pipe, a socket)."""
+
+    def __init__(self, data: bytes, step: int) -> None:
+        super().__init__()
+        self.data, self.step = data, step
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        n = min(len(buffer), self.step, len(self.data))
+        buffer[:n] = self.data[:n]
+        self.data = self.data[n:]
+        return n
+
+
+_LINE_BYTES = st.lists(
+    st.sampled_from([b"a", b"{}", b" ", b"\t", b"\n", b"\r", b"\r\n", b"\n\n", b"\xef\xbb\xbf",
+                     b"0123456789"]),
+    max_size=40,
+).map(b"".join)
+
+
+@settings(max_examples=600, deadline=None)
+@given(_LINE_BYTES, st.integers(1, 14), st.integers(1, 20), st.sampled_from([0, 0, 7]),
+       st.booleans(), st.integers(1, 6))
+def test_numbered_lines_gives_what_iter_lines_gives(
+    data: bytes, max_bytes: int, block: int, start: int, skip_blank: bool, step: int
+) -> None:
+    want = [(x.number, x.data, x.too_long)
+            for x in c.iter_lines(io.BytesIO(data), max_bytes, start=start, skip_blank=skip_blank)]
+    for stream in (io.BytesIO(data), _Trickle(data, step)):
+        got = c.numbered_lines(stream, max_bytes, start=start, skip_blank=skip_blank,  # type: ignore[arg-type]
+                               block_bytes=block)
+        assert list(got) == want
+
+
+def test_numbered_lines_too_long_is_cut_and_skipped() -> None:
+    data = b"a\n" + b"x" * 5000 + b"\r\nb\r\n" + b"y" * 3000
+    lines = list(c.numbered_lines(io.BytesIO(data), 1000, block_bytes=64))
+    assert [(n, len(d), long) for n, d, long in lines] == [
+        (1, 1, False), (2, 1000, True), (3, 1, False), (4, 1000, True),
+    ]
+
+
+def test_builders_build_what_the_classes_build() -> None:
+    assert c.FAST_BUILDERS  # Mention, Author and Metrics are as the builders expect
+    author = c.build_author("x", "1", "h", "Name", 3, None)
+    assert author == Author("x", "1", "h", "Name", 3, None)
+    metrics = c.build_metrics(1, None, 0, 9)
+    assert metrics == Metrics(1, None, 0, 9)
+    fields = ("x", "1", author, "t", dt(2024, 1, 1), "https://x.com/1", None, "fr", None, "2",
+              None, ("a",), (), ("https://a.fr",), metrics, dt(2024, 1, 2), b"{}")
+    built = c.build_mention(*fields)
+    made = Mention(*fields)
+    assert built == made and repr(built) == repr(made) and hash(built) == hash(made)
+    assert pickle.loads(pickle.dumps(built)) == made
+    with pytest.raises(FrozenInstanceError):
+        built.text = "changed"  # type: ignore[misc]
+
+
+def test_builders_fall_back_to_the_class_when_it_changes(monkeypatch: pytest.MonkeyPatch) -> None:
+    @dataclass(frozen=True)  # no slots
+    class Plain:
+        likes: int | None = None
+        reposts: int | None = None
+        replies: int | None = None
+        views: int | None = None
+
+    @dataclass(frozen=True, slots=True)
+    class Checked:
+        likes: int | None = None
+        reposts: int | None = None
+        replies: int | None = None
+        views: int | None = None
+
+        def __post_init__(self) -> None:
+            if self.likes is not None and self.likes < 0:
+                raise ValueError("negative")
+
+    @dataclass(frozen=True, slots=True)
+    class Grown:
+        likes: int | None = None
+        reposts: int | None = None
+        replies: int | None = None
+        views: int | None = None
+        bookmarks: int | None = None
+
+    names = ("likes", "reposts", "replies", "views")
+    assert c._slot_setters(Metrics, names) is not None
+    for cls in (Plain, Checked, Grown, int):
+        assert c._slot_setters(cls, names) is None
+        monkeypatch.setattr(c, "Metrics", cls)
+        if cls is not int:
+            assert c._metrics_builder()(1, 2, 3, 4) == cls(1, 2, 3, 4)
+    monkeypatch.setattr(c, "Metrics", Checked)
+    with pytest.raises(ValueError, match="negative"):
+        c._metrics_builder()(-1, None, None, None)
+
+
+@given(st.text(max_size=60), st.integers(0, 70))
+def test_clean_is_the_control_characters_removed_then_cut(value: str, limit: int) -> None:
+    assert c.clean(value, limit) == c.CONTROL_RE.sub("", value)[:limit]
 
 
 def test_json_units_lines_and_documents() -> None:

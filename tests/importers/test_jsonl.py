@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime
+import json
+from datetime import UTC, datetime, tzinfo
+from typing import Any
 
 import orjson
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from tests.importers.helpers import check_invariants, read_all, sample
+from tocsin.demo import DemoConfig, generate
 from tocsin.domain import MAX_RAW_BYTES, Author, Mention, Metrics
+from tocsin.importers._common import RECORD_ERRORS
 from tocsin.importers.generic import (
     COLUMNS,
     CSV_HEADER,
     JsonlImporter,
+    fast_record_to_mention,
+    record_to_mention,
     to_record,
 )
 
@@ -199,3 +205,158 @@ def test_to_record_round_trips_through_jsonl(m: Mention) -> None:
     line = orjson.dumps(to_record(m))
     [back] = JsonlImporter().read(io.BytesIO(line + b"\n"), "rt")
     assert back == m.with_(raw=line)
+
+
+# --- the fast path ----------------------------------------------------------------------------
+#
+# ``fast_record_to_mention`` must give exactly what ``record_to_mention`` gives, or ``None``
+# (then the reader takes the careful path). ``repr`` is compared too: ``==`` on datetimes
+# ignores the time zone, and on mentions it would not see a list for a tuple.
+
+_NASTY_TEXT = st.text(st.characters(blacklist_categories=["Cs"]), max_size=12) | st.sampled_from([
+    "", " ", " x ", "\x00", "a\x7fb", "a\x1fb", "\x0b", "\x0c", "tab\there", "l1\nl2\r\n",
+    "\u00a0nbsp\u3000", "#tag", " @who ", "Émile", "😡", "\\", "\\u0041", "x" * 2100,
+])
+_SCALAR = (
+    st.none() | st.booleans() | st.integers(-(2**63), 2**64 - 1) | st.sampled_from([
+        2**63 - 1, 2**63, -1, 0, 1, 7.0, 7.5, -0.0, 1e300,
+    ]) | st.floats(allow_nan=False, allow_infinity=False) | _NASTY_TEXT
+)
+_ANY = _SCALAR | st.lists(_SCALAR, max_size=3) | st.dictionaries(_NASTY_TEXT, _SCALAR, max_size=2)
+_ZONES: st.SearchStrategy[tzinfo] = st.just(UTC) | st.timezones()
+_GOOD_TIME = st.one_of(  # UTC; any offset; naive (UTC)
+    _TIME,
+    st.datetimes(datetime(1970, 1, 2), datetime(9999, 12, 30), timezones=_ZONES),
+    st.datetimes(datetime(1970, 1, 2), datetime(9999, 12, 30)),
+).map(lambda t: t.isoformat())
+_TIMES = _GOOD_TIME | st.sampled_from([
+    "2024-03-04T08:15:00Z", "2024-03-04T08:15:00z", " 2024-03-04T08:15:00+00:00",
+    "2024-03-04T08:15:00+00:00 ", "2024-03-04T24:00:00+00:00", "20240304T081500+00:00",
+    "2024-03-04 08:15:00.5+00:00", "2024-W10-1T00:00:00+00:00", "1709542800", "1709542800.5",
+    "le 4 mars", "+00:00", "", 1709542800, 1709542800.25, -1e30, True,
+]) | _ANY
+_GOOD: dict[str, Any] = {
+    "platform": st.sampled_from(["x", "bluesky", " web ", "mastodon"]),
+    "id": st.sampled_from(["1", " 42 ", "at://did:plc:a/app.bsky.feed.post/3k"]) | _ID,
+    "url": st.none() | st.sampled_from([
+        "", " ", " https://x.com/a/1 ", "https://x.com/a/1", "https://x.com/" + "u" * 2100,
+    ]),
+    "author_id": st.none() | st.sampled_from(["", " ", "42", " 7 "]),
+    "author_handle": st.none() | st.sampled_from(["", "lea_m", " bob@piaille.fr "]),
+    "author_name": st.none() | _TEXT | st.just("n" * 2100),
+    "author_followers": _COUNT,
+    "author_verified": st.none() | st.booleans(),
+    "text": _TEXT | st.sampled_from([
+        "#Cafélia @bob https://cafelia.fr/aide.", "u/someone", "é #a " * 20_001,
+    ]),
+    "title": st.none() | st.sampled_from(["", " T ", "Titre", "t" * 2100]),
+    "lang": st.none() | st.sampled_from(["fr", "en-GB", " EN ", "und", "qaa", "fr_FR", ""]),
+    "created_at": _GOOD_TIME,
+    "edited_at": st.none() | _GOOD_TIME,
+    "reply_to": st.none() | st.sampled_from(["", " 1 ", "2"]),
+    "repost_of": st.none() | st.sampled_from(["", "at://x"]),
+    "quote_of": st.none() | st.sampled_from(["", "9"]),
+    "hashtags": st.none() | st.lists(st.sampled_from(["#a", "A", " ＃b ", "", "#", "c d"]),
+                                     max_size=4),
+    "mentions": st.none() | st.lists(st.sampled_from(["@a", "A", " @b ", "", "@"]), max_size=4),
+    "links": st.none() | st.lists(st.sampled_from(["https://a.fr", " https://b.fr ", ""]),
+                                  max_size=3),
+    "likes": _COUNT,
+    "reposts": _COUNT,
+    "replies": _COUNT,
+    "views": _COUNT,
+}
+
+
+@st.composite
+def records(draw: st.DrawFn) -> dict[str, Any]:
+    """Mostly well-formed records: a few fields absent, a few holding anything JSON can."""
+    keys = st.sampled_from(list(_GOOD))
+    absent = draw(st.sets(keys, max_size=4))
+    odd = draw(st.sets(keys, max_size=2))
+    rec: dict[str, Any] = {}
+    for key, good in _GOOD.items():
+        if key in absent:
+            continue
+        if key not in odd:
+            rec[key] = draw(good)
+        elif key in ("created_at", "edited_at"):
+            rec[key] = draw(_TIMES)
+        else:
+            rec[key] = draw(_ANY | st.lists(_NASTY_TEXT, max_size=3))
+    if draw(st.booleans()):
+        rec["extra"] = draw(_ANY)
+    return rec
+
+
+def _careful(rec: dict[str, Any], raw: bytes) -> Mention | None:
+    try:
+        return record_to_mention(rec, raw)
+    except RECORD_ERRORS:
+        return None
+
+
+def _check_fast(rec: dict[str, Any], raw: bytes) -> bool:
+    """Whether the fast path took ``rec``; asserts it gave what the careful path gives."""
+    fast = fast_record_to_mention(rec, raw)
+    if fast is None:
+        return False
+    careful = _careful(rec, raw)
+    assert careful is not None, rec
+    assert fast == careful and repr(fast) == repr(careful), rec
+    return True
+
+
+@settings(max_examples=1500, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(records(), st.booleans())
+def test_fast_path_gives_what_the_careful_path_gives(rec: dict[str, Any], ascii_: bool) -> None:
+    # The raw line as orjson writes it (UTF-8) or as Python's json module does (\uXXXX).
+    try:
+        raw = json.dumps(rec, ensure_ascii=ascii_, allow_nan=False).encode()
+        decoded = orjson.loads(raw)
+    except (ValueError, orjson.JSONDecodeError):
+        return  # not JSON lines orjson would read (a float out of range, a big integer)
+    event("fast" if _check_fast(decoded, raw) else "careful")
+
+
+def test_fast_path_takes_well_formed_records() -> None:
+    """What ``to_record`` writes goes the fast way, escapes and all; so does a record with
+    every optional field left out."""
+    m = _example().with_(text="l1\nl2\t\"quoted\" \\ back", title="T", url="https://x.com/1",
+                         edited_at=datetime(2024, 3, 5, tzinfo=UTC), hashtags=("a", "B"))
+    for raw in (orjson.dumps(to_record(m)), json.dumps(to_record(m)).encode(),
+                b'{"platform":"x","id":"1","text":"#a @b https://c.fr","created_at":1}'):
+        assert _check_fast(orjson.loads(raw), raw), raw
+
+
+def test_fast_path_leaves_control_characters_to_clean() -> None:
+    for raw in (
+        b'{"platform":"x","id":"1","text":"nul\\u0000","created_at":1}',
+        b'{"platform":"x","id":"1","text":"t","author_name":"bell\\u0007","created_at":1}',
+        b'{"platform":"x","id":"1","text":"t","hashtags":["a\\bb"],"created_at":1}',
+        b'{"platform":"x","id":"1","text":"t","title":"form\\ffeed","created_at":1}',
+        b'{"platform":"x","id":"1","text":"del \x7f","created_at":1}',
+    ):
+        rec = orjson.loads(raw)
+        assert fast_record_to_mention(rec, raw) is None
+        assert "\x00" not in record_to_mention(rec, raw).text
+    # An escaped backslash before a "u" is no control character: still the fast way.
+    raw = b'{"platform":"x","id":"1","text":"C:\\\\users","created_at":1}'
+    assert _check_fast(orjson.loads(raw), raw)
+
+
+def test_fast_path_on_the_samples_and_the_demo() -> None:
+    lines = sample("tocsin.jsonl").read_bytes().split(b"\n")
+    taken = 0
+    for raw in lines:
+        try:
+            rec = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            continue
+        if isinstance(rec, dict):
+            taken += _check_fast(rec, raw)
+    assert taken == 4  # line 3 has "likes": "7", line 5 "hashtags" as a string: careful path
+    stream, _ = generate(DemoConfig(seed=3, days=2, posts_per_hour=20))
+    for m in stream:
+        raw = orjson.dumps(to_record(m))
+        assert _check_fast(orjson.loads(raw), raw)

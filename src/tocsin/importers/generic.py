@@ -9,25 +9,42 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import PurePath
 from typing import Any, BinaryIO
 
-from tocsin.domain import DeadLetter, Mention, Metrics
+from tocsin.domain import (
+    MAX_FIELD_CHARS,
+    MAX_RAW_BYTES,
+    MAX_TEXT_CHARS,
+    DeadLetter,
+    Mention,
+    Metrics,
+)
 from tocsin.errors import ImportFormatError
 from tocsin.importers._common import (
+    CONTROL_RE,
     MAX_RECORD_LINE_BYTES,
     RECORD_ERRORS,
     BaseImporter,
     as_id,
     bad,
+    build_author,
+    build_mention,
+    build_metrics,
+    clean_list,
     count,
+    extract_hashtags,
+    extract_links,
+    extract_mentions,
     first_objects,
     head_text,
     iter_lines,
     loads,
     make_author,
     make_mention,
+    normalize_lang,
+    numbered_lines,
     parse_time,
     reason_of,
     share,
@@ -209,6 +226,228 @@ def record_to_mention(rec: dict[str, Any], raw: bytes, *, csv_cells: bool = Fals
     )
 
 
+# --- the fast path: a well-formed JSON-lines record -------------------------------------------
+#
+# ``fast_record_to_mention`` gives exactly what ``record_to_mention`` gives, for the records
+# Tocsin itself writes (``to_record``) and most others: every field of the expected JSON type,
+# no control characters. For anything else it gives ``None`` and the caller takes the careful
+# path, which also words the errors. It never raises.
+#
+# Why cleaning can be skipped: orjson refuses raw control bytes in strings, invalid UTF-8 and
+# encoded surrogates, so a decoded string can only hold what ``clean`` removes through an
+# escape that can make one (``\uXXXX``, ``\b``, ``\f``) or through a raw DEL byte. A line
+# without those holds no control character; a line with them has its strings searched.
+
+_MAX_COUNT = 2**63 - 1
+_NO_METRICS = Metrics()
+_UTC_SUFFIX = "+00:00"
+_fromisoformat = datetime.fromisoformat
+#: ``normalize_lang`` of the language codes seen (short keys only, bounded).
+_LANGS: dict[str, str | None] = {}
+_MAX_LANGS = 512
+_MISSING: Any = object()
+_DEL = 0x7F
+_BACKSLASH = 0x5C
+
+
+def _holds_controls(rec: dict[str, Any]) -> bool:
+    """Whether a string of ``rec`` (or of one of its arrays) has a character ``clean``
+    removes."""
+    search = CONTROL_RE.search
+    for value in rec.values():
+        if type(value) is str:
+            if search(value):
+                return True
+        elif type(value) is list:
+            for item in value:
+                if type(item) is str and search(item):
+                    return True
+    return False
+
+
+def _fast_time(value: Any) -> datetime | None:
+    """``parse_time(value)`` (UTC), ``None`` for what it refuses and for no value."""
+    if type(value) is str and value.endswith(_UTC_SUFFIX) and len(value) <= 64:
+        # The form ``datetime.isoformat`` writes for UTC. ``fromisoformat`` accepts no
+        # surrounding space, so when it accepts the value ``parse_time`` gives the same, and
+        # a zero offset gives the ``UTC`` singleton.
+        try:
+            dt = _fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            if dt.tzinfo is UTC:
+                return dt
+    if value is None or value == "":
+        return None
+    try:
+        return parse_time(value)
+    except (ValueError, TypeError, OverflowError):
+        return None
+
+
+def _fast_list(value: list[Any], strip: str = "") -> tuple[str, ...] | None:
+    """``clean_list`` of a non-empty array given in a record; ``None`` if an item is not a
+    string."""
+    for item in value:
+        if type(item) is not str:
+            return None
+    return clean_list(value, strip)
+
+
+def fast_record_to_mention(rec: dict[str, Any], raw: bytes) -> Mention | None:
+    """``record_to_mention(rec, raw)`` for a well-formed record decoded from the JSON text
+    ``raw``, or ``None``: then call ``record_to_mention``. Never raises."""
+    if len(raw) > MAX_RAW_BYTES:
+        return None
+    # An int operand makes ``in`` a memchr: 8 times faster than a one-byte bytes.
+    if (_DEL in raw or (_BACKSLASH in raw and (
+            b"\\u" in raw or b"\\b" in raw or b"\\f" in raw))) and _holds_controls(rec):
+        return None
+    # Without control characters ``clean(s, limit)`` is ``s[:limit]``.
+    get = rec.get
+    platform = get("platform")
+    native_id = get("id")
+    text = get("text")
+    if type(platform) is not str or type(native_id) is not str or type(text) is not str:
+        return None
+    platform = platform.strip()
+    native_id = native_id.strip()
+    if not (0 < len(platform) <= MAX_FIELD_CHARS and 0 < len(native_id) <= MAX_FIELD_CHARS):
+        return None
+    if len(text) > MAX_TEXT_CHARS:
+        text = text[:MAX_TEXT_CHARS]
+    created_at = _fast_time(get("created_at"))
+    if created_at is None:
+        return None
+    edited_at = get("edited_at")
+    if edited_at is not None and edited_at != "":
+        edited_at = _fast_time(edited_at)
+        if edited_at is None:
+            return None
+    else:
+        edited_at = None
+
+    # The author.
+    handle = get("author_handle")
+    if handle is None:
+        handle = ""
+    elif type(handle) is str:
+        handle = handle.strip()
+    else:
+        return None
+    author_id = get("author_id")
+    if author_id is None:
+        author_id = handle
+    elif type(author_id) is str:
+        author_id = author_id.strip() or handle
+    else:
+        return None
+    name = get("author_name")
+    if name is None:
+        name = ""
+    elif type(name) is not str:
+        return None
+    followers = get("author_followers")
+    if followers is not None and not (type(followers) is int and 0 <= followers <= _MAX_COUNT):
+        return None
+    verified = get("author_verified")
+    if verified is not None and verified is not True and verified is not False:
+        return None
+
+    # Optional strings: stripped (but the title), ``None`` when empty.
+    url = get("url")
+    if url is not None:
+        if type(url) is not str:
+            return None
+        url = url.strip()[:MAX_FIELD_CHARS] or None
+    title = get("title")
+    if title is not None:
+        if type(title) is not str:
+            return None
+        title = title[:MAX_FIELD_CHARS] or None
+    reply_to = get("reply_to")
+    if reply_to is not None:
+        if type(reply_to) is not str:
+            return None
+        reply_to = reply_to.strip()[:MAX_FIELD_CHARS] or None
+    repost_of = get("repost_of")
+    if repost_of is not None:
+        if type(repost_of) is not str:
+            return None
+        repost_of = repost_of.strip()[:MAX_FIELD_CHARS] or None
+    quote_of = get("quote_of")
+    if quote_of is not None:
+        if type(quote_of) is not str:
+            return None
+        quote_of = quote_of.strip()[:MAX_FIELD_CHARS] or None
+    lang = get("lang")
+    if lang is not None:
+        if type(lang) is not str:
+            return None
+        language = _LANGS.get(lang, _MISSING)
+        if language is _MISSING:
+            language = normalize_lang(lang)
+            if len(lang) <= 16 and len(_LANGS) < _MAX_LANGS:
+                _LANGS[lang] = language
+    else:
+        language = None
+
+    # Arrays given are cleaned; absent ones are extracted from the text.
+    hashtags: Any = get("hashtags")
+    if hashtags is None:
+        hashtags = extract_hashtags(text)
+    elif type(hashtags) is not list:
+        return None
+    elif not hashtags:
+        hashtags = ()
+    elif (hashtags := _fast_list(hashtags, "#＃")) is None:
+        return None
+    mentions: Any = get("mentions")
+    if mentions is None:
+        mentions = extract_mentions(text)
+    elif type(mentions) is not list:
+        return None
+    elif not mentions:
+        mentions = ()
+    elif (mentions := _fast_list(mentions, "@")) is None:
+        return None
+    links: Any = get("links")
+    if links is None:
+        links = extract_links(text)
+    elif type(links) is not list:
+        return None
+    elif not links:
+        links = ()
+    elif (links := _fast_list(links)) is None:
+        return None
+
+    likes = get("likes")
+    reposts = get("reposts")
+    replies = get("replies")
+    views = get("views")
+    if likes is None and reposts is None and replies is None and views is None:
+        metrics = _NO_METRICS
+    else:
+        for n in (likes, reposts, replies, views):
+            if n is not None and not (type(n) is int and 0 <= n <= _MAX_COUNT):
+                return None
+        metrics = build_metrics(likes, reposts, replies, views)
+
+    author = build_author(
+        platform,
+        author_id[:MAX_FIELD_CHARS],
+        handle[:MAX_FIELD_CHARS],
+        name[:MAX_FIELD_CHARS],
+        followers,
+        verified,
+    )
+    return build_mention(
+        platform, native_id, author, text, created_at, url, title, language, reply_to,
+        repost_of, quote_of, hashtags, mentions, links, metrics, edited_at, raw,
+    )
+
+
 def _is_tocsin_record(obj: dict[str, Any]) -> bool:
     return all(k in obj for k in REQUIRED)
 
@@ -245,18 +484,22 @@ class JsonlImporter(BaseImporter):
     ) -> Iterator[Mention | DeadLetter]:
         """``start_line``: lines before this stream (the parallel runner reads chunks)."""
         self.skipped.clear()
-        for line in iter_lines(stream, MAX_RECORD_LINE_BYTES, start=start_line):
-            if line.too_long:
-                yield self.dead(source, line.position,
-                                f"line is longer than {MAX_RECORD_LINE_BYTES:,} bytes", line.data)
+        fast = fast_record_to_mention
+        for number, data, too_long in numbered_lines(
+            stream, MAX_RECORD_LINE_BYTES, start=start_line
+        ):
+            if too_long:
+                yield self.dead(source, f"line {number}",
+                                f"line is longer than {MAX_RECORD_LINE_BYTES:,} bytes", data)
                 continue
             try:
-                rec = loads(line.data)
+                rec = loads(data)
                 if not isinstance(rec, dict):
                     bad(f"expected a JSON object, got {type_name(rec)}")
-                yield record_to_mention(rec, line.data)
+                mention = fast(rec, data)
+                yield mention if mention is not None else record_to_mention(rec, data)
             except RECORD_ERRORS as e:
-                yield self.dead(source, line.position, reason_of(e), line.data)
+                yield self.dead(source, f"line {number}", reason_of(e), data)
 
 
 # --- CSV --------------------------------------------------------------------------------------
