@@ -5,6 +5,7 @@ from hypothesis import strategies as st
 from tocsin.domain import Watch
 from tocsin.errors import QueryError
 from tocsin.query import Document, Node, WatchIndex, evaluate, parse
+from tocsin.query import index as index_module
 from tocsin.query.document import lang_matches, norm_language
 from tocsin.query.index import anchors
 
@@ -147,5 +148,75 @@ def test_index_equals_brute_force(specs: list[tuple[Node, tuple[tuple[str, ...],
 @settings(max_examples=200, deadline=None)
 def test_anchor_is_necessary(node: Node, d: Document) -> None:
     keys = anchors(node)
+    if keys is not None and evaluate(node, d):
+        assert any(d.has_prefix(k[:-1]) if k.endswith("*") else k in d.tokens for k in keys)
+
+
+# -- re-planning on observed key frequencies, memos ----------------------------------------------
+
+
+def test_replanning_anchors_on_the_rarest_keys() -> None:
+    index = WatchIndex(
+        [Watch("bt", "(brand OR cafelia) AND (arnaque* OR scam*)"), Watch("b", "cafelia")],
+        plan_after=3,
+    )
+    busy = Document.from_text("Cafélia, encore")
+    assert index.candidates(busy) == ("b", "bt")  # static guess: the brand side is rarer
+    for _ in range(3):
+        assert index.match(busy) == ("b",)
+    # cafelia was in every post: the watch is now anchored on its topic
+    assert index.candidates(busy) == ("b",)
+    assert index.candidates(Document.from_text("scammers")) == ("bt",)
+    assert index.match(Document.from_text("cafelia arnaque")) == ("b", "bt")
+    assert index.match(Document.from_text("brand scam")) == ("bt",)
+    assert index.match(Document.from_text("scam")) == ()
+
+
+def test_static_plan_kept_when_asked() -> None:
+    index = WatchIndex([Watch("bt", "(brand OR cafelia) AND scam*")], plan_after=0)
+    for _ in range(5):
+        index.match(Document.from_text("cafelia"))
+    assert index.candidates(Document.from_text("cafelia")) == ("bt",)
+
+
+def test_memos_starting_over_keep_the_answers(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Regression: when the per-token memo started over, the tokens of the document at hand
+    # that had been seen before were forgotten, and with them their candidates.
+    monkeypatch.setattr(index_module, "_MEMO_LIMIT", 4)
+    watches = watches_of("rembours*", "sncf", "#greve", "sncf OR #greve")
+    index = WatchIndex(watches)
+    expected_watches = [(w.id, parse(w.query), (), ()) for w in watches]
+    texts = ["remboursement", "a b c", "remboursement d", "sncf #greve e f g", "sncf", "h"] * 2
+    for text in texts:
+        d = Document.from_text(text)
+        assert index.match(d) == brute_force(expected_watches, d), text
+
+
+@given(st.lists(st.tuples(queries, restrictions), min_size=1, max_size=12),
+       st.lists(documents(), min_size=1, max_size=8), st.integers(1, 4))  # fmt: skip
+@settings(max_examples=150, deadline=None)
+def test_index_equals_brute_force_while_replanning(
+    specs: list[tuple[Node, tuple[tuple[str, ...], tuple[str, ...]]]],
+    docs: list[Document],
+    plan_after: int,
+) -> None:
+    watches = [
+        Watch(f"w{i}", str(node), languages=langs, platforms=plats)
+        for i, (node, (langs, plats)) in enumerate(specs)
+    ]
+    index = WatchIndex(watches, plan_after=plan_after)
+    expected_watches = [(w.id, parse(w.query), w.languages, w.platforms) for w in watches]
+    for d in docs + docs:
+        got = index.match(d)
+        assert got == brute_force(expected_watches, d)
+        assert set(got) <= set(index.candidates(d))
+
+
+@given(queries, documents(), st.dictionaries(st.sampled_from(VOCAB), st.integers(0, 50)))
+@settings(max_examples=200, deadline=None)
+def test_anchor_is_necessary_whatever_the_costs(
+    node: Node, d: Document, counts: dict[str, int]
+) -> None:
+    keys = anchors(node, lambda k: counts.get(k.rstrip("*").lstrip("#@"), 0) + len(k) / 100)
     if keys is not None and evaluate(node, d):
         assert any(d.has_prefix(k[:-1]) if k.endswith("*") else k in d.tokens for k in keys)

@@ -135,7 +135,7 @@ def normalise(text: str) -> str:
     if text.isascii():
         return text.lower()
     out = text.translate(_TABLE or _table())
-    if _ASTRAL.search(out) is not None:
+    if not out.isascii() and _ASTRAL.search(out) is not None:
         out = _ASTRAL.sub(_astral_sub, out)
     return out
 
