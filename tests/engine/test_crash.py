@@ -50,6 +50,14 @@ def _consistent_counts(db: Path) -> int:
         con.close()
 
 
+def _count(db: Path) -> int:
+    con = sqlite3.connect(db, timeout=5)
+    try:
+        return int(con.execute("SELECT count(*) FROM mentions").fetchone()[0])
+    finally:
+        con.close()
+
+
 def test_sigkill_during_import_loses_and_duplicates_nothing(tmp_path: Path) -> None:
     db = tmp_path / "crash.db"
     source = tmp_path / "mentions.jsonl"
@@ -58,14 +66,25 @@ def test_sigkill_during_import_loses_and_duplicates_nothing(tmp_path: Path) -> N
             text = "Cafélia rembourse" if i % 3 else "rien à voir"
             f.write(orjson.dumps(to_record(mention(i, text=text))) + b"\n")
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    subprocess.run(_cli(db, "init"), check=True, env=env, capture_output=True)
-    subprocess.run(
-        _cli(db, "watch", "add", "cafelia", "cafélia"), check=True, env=env, capture_output=True
-    )
+
+    def fresh_database() -> None:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
+        subprocess.run(_cli(db, "init"), check=True, env=env, capture_output=True)
+        subprocess.run(
+            _cli(db, "watch", "add", "cafelia", "cafélia"), check=True, env=env, capture_output=True
+        )
+
+    fresh_database()
     rng = random.Random(20261122)
-    seen_partial = []
-    for attempt in range(8):
-        # Both runners: in this process, and worker processes feeding one writer.
+    mid_import_kills = {"0": 0, "2": 0}  # per runner: in-process, and two worker processes
+    for attempt in range(40):
+        if min(mid_import_kills.values()) >= 2:
+            break
+        before = _count(db)
+        if before == N:  # an attempt ran to the end: start again to aim at the middle
+            fresh_database()
+            before = 0
         workers = "2" if attempt % 2 else "0"
         proc = subprocess.Popen(
             _cli(
@@ -82,14 +101,23 @@ def test_sigkill_during_import_loses_and_duplicates_nothing(tmp_path: Path) -> N
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        # Kill at a random moment: sometimes before the first commit, mostly in the middle.
-        time.sleep(rng.uniform(0.05, 1.5) if attempt else 0.01)
-        if proc.poll() is None:
+        # Kill once more of the file is committed, at a random point, with a random delay so
+        # that kills land inside transactions too; the first kill lands before any commit.
+        if attempt == 0:
+            time.sleep(0.01)
+        else:
+            target = rng.randint(before + 1, N - 1)
+            while proc.poll() is None and _count(db) < target:
+                time.sleep(0.002)
+            time.sleep(rng.uniform(0, 0.02))
+        killed = proc.poll() is None
+        if killed:
             proc.send_signal(signal.SIGKILL)
         proc.wait()
-        count = _consistent_counts(db)
-        seen_partial.append(count)
-    assert any(0 < c < N for c in seen_partial), f"no kill landed mid-import: {seen_partial}"
+        count = _consistent_counts(db)  # after every kill: no half batch, no duplicate
+        if killed and 0 < count < N:
+            mid_import_kills[workers] += 1
+    assert min(mid_import_kills.values()) >= 2, mid_import_kills
     done = subprocess.run(
         _cli(db, "import", str(source), "--no-progress"), env=env, capture_output=True, text=True
     )
