@@ -6,10 +6,11 @@
 1. Generates the posts with the demo generator and writes them as Tocsin JSONL (not timed in
    the ingest figure; printed apart).
 2. Imports the file into a fresh SQLite database with 100 watches, through the real CLI code
-   path (`import_file`: importer, pipeline, store), in a child process, so that its peak RSS is
-   the import's alone.
-3. Prints posts/s, peak RSS and the database size. Targets on the 2-core machine:
-   >= 20,000 posts/s and < 500 MB peak RSS.
+   path (`import_file`: importer, pipeline, store, worker processes chosen as the CLI chooses
+   them), in a child process; the memory figure is the peak of the summed PSS of that process
+   and its workers (shared pages counted once).
+3. Prints posts/s, peak memory and the database size. Targets on the 2-core machine:
+   >= 20,000 posts/s and < 500 MB.
 """
 
 from __future__ import annotations
@@ -147,6 +148,58 @@ def child_import(db: Path, source: Path, watches: int) -> None:
     )
 
 
+def _pss_kb(pid: int) -> int:
+    """Proportional set size: shared pages split between the processes sharing them, so that
+    the sum over processes is the memory they really hold together."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _descendants(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    out, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        out.append(pid)
+        todo.extend(children.get(pid, []))
+    return out
+
+
+def watch_tree_rss(proc: subprocess.Popen[str]) -> float:
+    """Peak of the summed PSS of ``proc`` and its descendants (worker processes included)."""
+    peak = 0
+    while proc.poll() is None:
+        peak = max(peak, sum(_pss_kb(pid) for pid in _descendants(proc.pid)))
+        time.sleep(0.1)
+    return peak / 1024
+
+
+def child_command(watches: int, db: Path, source: Path) -> list[str]:
+    return [
+        sys.executable,
+        __file__,
+        "--watches",
+        str(watches),
+        "--child-import",
+        str(db),
+        str(source),
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--posts", type=int, default=1_000_000)
@@ -172,22 +225,16 @@ def main() -> None:
             f"({written / gen_s:,.0f} posts/s generated and written)"
         )
         print(f"importing with {args.watches} watches (child process) ...", flush=True)
-        out = subprocess.run(
-            [
-                sys.executable,
-                __file__,
-                "--watches",
-                str(args.watches),
-                "--child-import",
-                str(db),
-                str(source),
-            ],
-            check=True,
-            capture_output=True,
+        proc = subprocess.Popen(
+            child_command(args.watches, db, source),
+            stdout=subprocess.PIPE,
             text=True,
-            env={**os.environ},
         )
-        r = json.loads(out.stdout.strip().splitlines()[-1])
+        tree_peak_mb = watch_tree_rss(proc)
+        stdout, _ = proc.communicate()
+        if proc.returncode != 0:
+            sys.exit(f"import failed with status {proc.returncode}")
+        r = json.loads(stdout.strip().splitlines()[-1])
         db_mb = (
             sum(
                 Path(str(db) + s).stat().st_size for s in ("", "-wal") if Path(str(db) + s).exists()
@@ -200,7 +247,9 @@ def main() -> None:
         print(f"  watch matches    {r['memberships']:,}")
         print(f"  time             {r['seconds']:.1f} s")
         print(f"  throughput       {rate:,.0f} posts/s   (target >= 20,000)")
-        print(f"  peak RSS         {r['peak_rss_mb']:,.0f} MB   (target < 500)")
+        print(f"  peak memory      {tree_peak_mb:,.0f} MB   (target < 500)")
+        print("                   (PSS of the importer and its workers, summed every 0.1 s;")
+        print(f"                   the writer's own peak RSS {r['peak_rss_mb']:,.0f} MB)")
         print(f"  database         {db_mb:,.0f} MB")
 
 

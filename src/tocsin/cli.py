@@ -305,7 +305,7 @@ def _format_names() -> list[str]:
     type=click.IntRange(0, 64),
     default=None,
     help="Processes that parse and match while one writes (JSONL and Jetstream files) "
-    "[default: one per core for files over 16 MB; 0: none].",
+    "[default: cores - 1 for files over 16 MB; 0: none].",
 )
 @pass_ctx
 def import_(

@@ -33,11 +33,12 @@ PARALLEL_MIN_BYTES = 16 * 1024 * 1024
 
 
 def auto_workers(size: int, line_based: bool) -> int:
-    """Worker processes for a file: one per core for big line-based files, else none."""
+    """Worker processes for a file: for big line-based files, one per core but the one the
+    writer keeps busy (measured: docs/performance.md), else none."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     if not line_based or size < PARALLEL_MIN_BYTES or (cores or 1) < 2:
         return 0
-    return cores or 1
+    return max(1, (cores or 1) - 1)
 
 
 @dataclass(slots=True)

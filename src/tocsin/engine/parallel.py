@@ -22,7 +22,7 @@ from tocsin.importers import open_importer
 from tocsin.importers._common import MAX_RECORD_LINE_BYTES
 from tocsin.store.base import Store, WriteResult
 
-CHUNK_BYTES = 1 << 20
+CHUNK_BYTES = 1 << 22
 
 _state: dict[str, Any] = {}
 
