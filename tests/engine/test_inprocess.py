@@ -104,10 +104,17 @@ def test_progress_bar_on_request(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("size", "line_based", "expected_zero"),
-    [(1 << 30, True, False), (1 << 10, True, True), (1 << 30, False, True)],
+    ("size", "line_based", "cores", "expected"),
+    [
+        (1 << 30, True, 2, 1),  # the writer keeps one core busy
+        (1 << 30, True, 8, 7),
+        (1 << 30, True, 1, 0),
+        (1 << 10, True, 8, 0),  # small file: starting processes costs more than it saves
+        (1 << 30, False, 8, 0),  # records may span lines: one process
+    ],
 )
 def test_workers_only_for_big_line_based_files(
-    size: int, line_based: bool, expected_zero: bool
+    monkeypatch: pytest.MonkeyPatch, size: int, line_based: bool, cores: int, expected: int
 ) -> None:
-    assert (auto_workers(size, line_based) == 0) is expected_zero
+    monkeypatch.setattr("os.sched_getaffinity", lambda _pid: set(range(cores)))
+    assert auto_workers(size, line_based) == expected
