@@ -133,3 +133,16 @@ def test_new_watch_is_applied_to_stored_mentions(
     assert code == 0 and "2 stored mentions matched again: 1 changed" in out
     code, out, _ = run(capsys, "--db", str(db), "search", "--watch", "brewster")
     assert "1 mention\n" in out
+
+
+def test_erase_and_retention(db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = _jsonl(tmp_path / "m.jsonl", [mention(i) for i in range(1, 8)])
+    run(capsys, "--db", str(db), "import", str(source))
+    code, out, _ = run(capsys, "--db", str(db), "erase", "--author", "x:u1", "--yes")
+    assert code == 0 and out.strip() == "erased 1 mentions by x:u1"
+    code, _, err = run(capsys, "--db", str(db), "erase", "--author", "nope", "--yes")
+    assert code == 1 and "PLATFORM:ID" in err
+    code, out, _ = run(capsys, "--db", str(db), "retention", "--keep", "1d")
+    assert code == 0 and out.startswith("deleted 6 mentions and 0 dead letters")
+    code, _, err = run(capsys, "--db", str(db), "retention", "--keep", "2026-01-01")
+    assert code == 1 and "duration" in err

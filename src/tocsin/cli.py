@@ -525,6 +525,55 @@ def stats(
         click.echo(f"chart written to {chart}")
 
 
+# -- people's rights --------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option(
+    "--author",
+    required=True,
+    metavar="PLATFORM:ID",
+    help="The author's platform and id, as in `tocsin search --format jsonl` (x:12345).",
+)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_ctx
+def erase(ctx: _Context, author: str, yes: bool) -> None:
+    """Erase an author: every mention they posted, their profile and raw records.
+
+    For the right to erasure. Per-minute volume counts are kept (they hold no personal data).
+    """
+    platform, sep, author_id = author.partition(":")
+    if not sep or not platform or not author_id:
+        raise UsageError("give the author as PLATFORM:ID, e.g. x:12345")
+    if not yes and not click.confirm(f"erase every mention by {author}?", default=False):
+        raise click.exceptions.Abort()
+    with open_store(ctx.settings) as store:
+        deleted = store.erase_author(platform, author_id)
+    click.echo(f"erased {deleted:,} mentions by {terminal_safe(author)}")
+
+
+@cli.command()
+@click.option(
+    "--keep",
+    required=True,
+    metavar="DURATION",
+    help="Keep what is younger than this (90d, 12w, 36h); delete the rest.",
+)
+@pass_ctx
+def retention(ctx: _Context, keep: str) -> None:
+    """Delete mentions and dead letters older than --keep. Volume counts are kept."""
+    if not _RELATIVE.match(keep.strip()):
+        raise UsageError("give --keep as a duration: 90d, 12w or 36h")
+    cutoff = parse_when(keep)
+    assert cutoff is not None
+    with open_store(ctx.settings) as store:
+        mentions, letters = store.apply_retention(cutoff)
+    click.echo(
+        f"deleted {mentions:,} mentions and {letters:,} dead letters older than "
+        f"{cutoff:%Y-%m-%d %H:%M} UTC"
+    )
+
+
 # -- demo -------------------------------------------------------------------------------------
 
 

@@ -3,7 +3,7 @@ subclasses ``StoreContract`` and provides a ``store`` fixture of a migrated, emp
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -212,3 +212,39 @@ class StoreContract:
         }
         assert volumes == {"brewster": 1, "refunds": 1, ALL: 2}
         assert store.rematch(WatchIndex(WATCHES[1:])) == 0
+
+    def test_erasing_an_author_removes_their_posts_everywhere(self, store: Any) -> None:
+        from tocsin.domain import Author
+
+        gone = Author("x", "u-gone", "critic", "Critic", 10)
+        batch = [
+            mention(1, text="Cafélia arnaque", author=gone),
+            mention(2, text="Cafélia top"),
+            mention(3, text="Cafélia encore", author=gone),
+        ]
+        store.write(matched(*batch))
+        assert store.erase_author("x", "u-gone") == 2
+        assert store.count_mentions() == 1
+        assert store.get_mention("x", "1001") is None
+        assert texts(store.search(SearchQuery(text="arnaque"))) == []
+        assert texts(store.search(SearchQuery(watch_id="cafelia"))) == [batch[1].text]
+        assert store.erase_author("x", "u-gone") == 0
+
+    def test_retention_deletes_old_mentions_and_dead_letters(self, store: Any) -> None:
+        batch = [mention(i, text=f"Cafélia {i}") for i in range(1, 6)]
+        store.write(matched(*batch), [DeadLetter("f", "jsonl", "1", "bad", b"x")])
+        cutoff = T0 + timedelta(minutes=3)
+        deleted, _ = store.apply_retention(cutoff)
+        assert deleted == 2
+        assert texts(store.search(SearchQuery(text="cafelia"))) == [
+            "Cafélia 5",
+            "Cafélia 4",
+            "Cafélia 3",
+        ]
+        # aggregates stay: the volume of those minutes is not personal data
+        day = store.volume(["cafelia"], T0, T0 + timedelta(days=1), "day")
+        assert [p.volume for p in day] == [5]
+        assert store.count_dead_letters() == 1
+        store.apply_retention(datetime.now(UTC) + timedelta(days=1))
+        assert store.count_dead_letters() == 0
+        assert store.count_mentions() == 0

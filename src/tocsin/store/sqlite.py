@@ -376,6 +376,52 @@ class SQLiteStore:
                     self.db.execute("ROLLBACK")
                 raise
 
+    # -- erasure and retention -----------------------------------------------------------------
+
+    def erase_author(self, platform: str, author_id: str) -> int:
+        """Delete every mention by this author, their profile, and the raw records that carry
+        them. Per-minute rollups keep their counts: they hold no personal data."""
+        deleted = self._delete_mentions("platform = ? AND author_id = ?", (platform, author_id))
+        self.db.execute("DELETE FROM authors WHERE platform = ? AND id = ?", (platform, author_id))
+        return deleted
+
+    def apply_retention(self, before: datetime) -> tuple[int, int]:
+        """Delete mentions posted, and dead letters received, before ``before``; rollups stay.
+        Returns (mentions deleted, dead letters deleted)."""
+        mentions = self._delete_mentions("created_at < ?", (_us(before),))
+        cur = self.db.execute("DELETE FROM dead_letters WHERE received_at < ?", (_us(before),))
+        self.db.execute(
+            "DELETE FROM authors WHERE NOT EXISTS (SELECT 1 FROM mentions m "
+            "WHERE m.platform = authors.platform AND m.author_id = authors.id)"
+        )
+        return mentions, cur.rowcount
+
+    def _delete_mentions(self, where: str, params: tuple[Any, ...], chunk: int = 2_000) -> int:
+        """Delete matching mentions with their index entries and memberships, a chunk per
+        transaction (safe to interrupt and run again)."""
+        deleted = 0
+        while True:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                rows = self.db.execute(
+                    f"SELECT id, text FROM mentions WHERE {where} LIMIT ?", (*params, chunk)
+                ).fetchall()
+                ids = [(row_id,) for row_id, _ in rows]
+                self.db.executemany(
+                    "INSERT INTO mention_fts (mention_fts, rowid, body) VALUES ('delete', ?, ?)",
+                    [(row_id, normalise(text)) for row_id, text in rows],
+                )
+                self.db.executemany("DELETE FROM mention_watches WHERE mention_id = ?", ids)
+                self.db.executemany("DELETE FROM mentions WHERE id = ?", ids)
+                self.db.execute("COMMIT")
+            except BaseException:
+                if self.db.in_transaction:
+                    self.db.execute("ROLLBACK")
+                raise
+            deleted += len(rows)
+            if len(rows) < chunk:
+                return deleted
+
     # -- reads -------------------------------------------------------------------------------
 
     def get_mention(self, platform: str, native_id: str) -> StoredMention | None:
