@@ -4,6 +4,8 @@ from pathlib import Path
 
 import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.factories import mention
 from tocsin.cli import main, parse_when
@@ -146,3 +148,18 @@ def test_erase_and_retention(db: Path, tmp_path: Path, capsys: pytest.CaptureFix
     assert code == 0 and out.startswith("deleted 6 mentions and 0 dead letters")
     code, _, err = run(capsys, "--db", str(db), "retention", "--keep", "2026-01-01")
     assert code == 1 and "duration" in err
+
+
+@settings(max_examples=150, deadline=None)
+@given(query=st.text(max_size=60), text=st.text(max_size=80))
+def test_any_query_gets_an_answer_or_one_line_error(query: str, text: str) -> None:
+    import contextlib
+    import io
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(["--db", "/nonexistent/tocsin.db", "watch", "test", query, text or "x"])
+    assert code in (0, 1, 2)
+    assert "Traceback" not in err.getvalue()
+    if code == 1:
+        assert len(err.getvalue().strip().splitlines()) == 1
