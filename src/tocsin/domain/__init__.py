@@ -1,5 +1,6 @@
 """Pure types and rules: no I/O here. Later issues add alerts, incidents and cases beside these."""
 
+from tocsin.domain.alert import Alert, Channel, ChannelKind
 from tocsin.domain.dead_letter import DeadLetter
 from tocsin.domain.mention import (
     MAX_FIELD_CHARS,
@@ -18,7 +19,10 @@ __all__ = [
     "MAX_LIST_ITEMS",
     "MAX_RAW_BYTES",
     "MAX_TEXT_CHARS",
+    "Alert",
     "Author",
+    "Channel",
+    "ChannelKind",
     "DeadLetter",
     "Mention",
     "Metrics",

@@ -36,6 +36,7 @@ from tocsin.store.base import (
 )
 from tocsin.store.rollup import ALL, Change, rollup_deltas
 from tocsin.store.sqlite_migrations import MIGRATIONS
+from tocsin.store.sqlite_outbox import SQLiteOutbox
 
 Durability = Literal["normal", "full"]
 _LOOKUP_CHUNK = 900  # native ids per lookup query (bound parameters stay < 1,000)
@@ -154,6 +155,10 @@ class SQLiteStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def outbox(self) -> SQLiteOutbox:
+        """The alert outbox, on this connection."""
+        return SQLiteOutbox(self.db)
 
     # -- watches -----------------------------------------------------------------------------
 

@@ -118,3 +118,35 @@ def m001_core(db: sqlite3.Connection) -> None:
         );
         """,
     )
+
+
+@migration
+def m002_alert_outbox(db: sqlite3.Connection) -> None:
+    run_script(
+        db,
+        """
+        -- One row per (alert, channel): the alert key deduplicates deliveries.
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY,
+            alert_key TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            alert TEXT NOT NULL,            -- the alert as JSON
+            status TEXT NOT NULL,           -- pending | sent | failed
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at INTEGER NOT NULL,  -- microseconds since epoch, UTC
+            last_error TEXT,
+            created_at INTEGER NOT NULL,
+            sent_at INTEGER,
+            UNIQUE (alert_key, channel)
+        );
+        CREATE INDEX outbox_due ON outbox (status, next_attempt_at);
+        CREATE TABLE channels (
+            name TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            target TEXT NOT NULL,
+            secret TEXT NOT NULL,
+            min_severity INTEGER NOT NULL,
+            per_minute INTEGER NOT NULL
+        );
+        """,
+    )
