@@ -27,7 +27,7 @@ class Script:
 @contextmanager
 def http_server(script: Script) -> Iterator[str]:
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("content-length", 0)))
             script.received.append(({k.lower(): v for k, v in self.headers.items()}, body))
             action = script.next()
