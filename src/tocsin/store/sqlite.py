@@ -381,6 +381,27 @@ class SQLiteStore:
                     self.db.execute("ROLLBACK")
                 raise
 
+    def activity(
+        self, now: datetime, baseline: timedelta = timedelta(days=7)
+    ) -> list[tuple[str, str, datetime, int]]:
+        """(kind, source, last seen, posts over the baseline before now) for every watch and
+        platform that has posts: what the "source is silent" rule needs."""
+        start = _us(now - baseline)
+        out: list[tuple[str, str, datetime, int]] = []
+        for watch_id, last, count in self.db.execute(
+            "SELECT watch_id, max(minute), sum(CASE WHEN minute >= ? THEN volume ELSE 0 END) "
+            "FROM rollup_minute WHERE watch_id != ? AND minute < ? GROUP BY watch_id",
+            (start // _US_PER_MINUTE, ALL, _us(now) // _US_PER_MINUTE + 1),
+        ):
+            out.append(("watch", watch_id, _dt(last * _US_PER_MINUTE), int(count)))
+        for platform, last, count in self.db.execute(
+            "SELECT platform, max(created_at), sum(created_at >= ?) FROM mentions "
+            "WHERE created_at <= ? GROUP BY platform",
+            (start, _us(now)),
+        ):
+            out.append(("platform", platform, _dt(last), int(count)))
+        return out
+
     # -- erasure and retention -----------------------------------------------------------------
 
     def erase_author(self, platform: str, author_id: str) -> int:
