@@ -163,3 +163,43 @@ def test_any_query_gets_an_answer_or_one_line_error(query: str, text: str) -> No
     assert "Traceback" not in err.getvalue()
     if code == 1:
         assert len(err.getvalue().strip().splitlines()) == 1
+
+
+def test_alerts_from_silence_to_a_signed_webhook(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.deliver.servers import Script, http_server
+
+    run(capsys, "--db", str(db), "watch", "add", "cafelia", "cafélia")
+    source = _jsonl(tmp_path / "m.jsonl", [mention(i) for i in range(1, 121)])  # 1/min, 2 h
+    run(capsys, "--db", str(db), "import", str(source))
+    script = Script()
+    with http_server(script) as url:
+        secret = "whsec_c2VjcmV0LWtleS1mb3ItdGVzdHM="
+        code, _, _ = run(
+            capsys, "--db", str(db), "channel", "add", "ops", "webhook", url, "--secret", secret
+        )
+        assert code == 0
+        code, _, err = run(
+            capsys,
+            "--db",
+            str(db),
+            "channel",
+            "add",
+            "bad",
+            "webhook",
+            url,
+            "--secret",
+            "whsec_%%%",
+        )
+        assert code == 1 and "base64" in err
+        code, out, _ = run(capsys, "--db", str(db), "alerts", "check", "--now", "2026-11-02T11:05")
+        assert code == 0 and out.splitlines()[-1] == "0 alerts raised, 0 deliveries queued"
+        # 120 posts in the week before: 12 expected in 17 h of silence -> both sources ring
+        code, out, _ = run(capsys, "--db", str(db), "alerts", "check", "--now", "2026-11-03T04:00")
+        assert out.splitlines()[-1] == "2 alerts raised, 2 deliveries queued"
+        code, out, _ = run(capsys, "--db", str(db), "alerts", "deliver")
+        assert out.strip() == "sent 2 · retrying 0 · failed 0 · held by rate limit 0"
+    assert {h["webhook-id"] for h, _ in script.received} == {"msg_1", "msg_2"}
+    code, out, _ = run(capsys, "--db", str(db), "alerts", "list")
+    assert out.count(" sent ") == 2 and "is silent" in out

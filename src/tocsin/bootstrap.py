@@ -6,9 +6,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from tocsin.deliver.channels import SmtpSettings
 from tocsin.engine.pipeline import Pipeline
 from tocsin.enrich.base import Enricher
-from tocsin.errors import StoreError
+from tocsin.errors import StoreError, UsageError
 from tocsin.plugins import enrichers
 from tocsin.store.sqlite import Durability, SQLiteStore
 
@@ -49,3 +50,20 @@ def default_enrichers() -> list[Enricher]:
 
 def build_pipeline(store: SQLiteStore) -> Pipeline:
     return Pipeline(store.list_watches(), default_enrichers())
+
+
+def smtp_settings() -> SmtpSettings:
+    """From ``TOCSIN_SMTP_HOST``, ``_PORT``, ``_FROM``, ``_USER``, ``_PASSWORD``, ``_STARTTLS``."""
+    env = os.environ
+    try:
+        port = int(env.get("TOCSIN_SMTP_PORT", "25"))
+    except ValueError:
+        raise UsageError("TOCSIN_SMTP_PORT must be a number") from None
+    return SmtpSettings(
+        host=env.get("TOCSIN_SMTP_HOST", "localhost"),
+        port=port,
+        sender=env.get("TOCSIN_SMTP_FROM", "tocsin@localhost"),
+        username=env.get("TOCSIN_SMTP_USER", ""),
+        password=env.get("TOCSIN_SMTP_PASSWORD", ""),
+        starttls=env.get("TOCSIN_SMTP_STARTTLS", "") in ("1", "true", "yes"),
+    )

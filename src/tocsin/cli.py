@@ -14,7 +14,7 @@ import click
 
 from tocsin import __version__
 from tocsin.bootstrap import Settings, build_pipeline, open_store
-from tocsin.domain import Watch, WatchKind
+from tocsin.domain import Channel, ChannelKind, Watch, WatchKind
 from tocsin.errors import QueryError, TocsinError, UsageError
 from tocsin.export import table, terminal_safe, write_csv, write_jsonl
 from tocsin.store.base import SearchQuery, StoredMention
@@ -523,6 +523,160 @@ def stats(
     if chart is not None:
         draw_volume_chart(series, ["all", *ids], chart, bucket)
         click.echo(f"chart written to {chart}")
+
+
+# -- alerts -----------------------------------------------------------------------------------
+
+
+@cli.group()
+def channel() -> None:
+    """Where alerts go: signed webhooks, Slack incoming webhooks, e-mail."""
+
+
+@channel.command("add")
+@click.argument("name")
+@click.argument("kind", type=click.Choice([k.value for k in ChannelKind]))
+@click.argument("target", metavar="URL|ADDRESS")
+@click.option("--secret", default="", help="Webhook signing secret (whsec_…).")
+@click.option("--min-severity", default=1, show_default=True, type=click.IntRange(1, 10))
+@click.option("--per-minute", default=30, show_default=True, type=click.IntRange(1, 10_000))
+@pass_ctx
+def channel_add(
+    ctx: _Context,
+    name: str,
+    kind: str,
+    target: str,
+    secret: str,
+    min_severity: int,
+    per_minute: int,
+) -> None:
+    """Add or replace a delivery channel.
+
+    Example: tocsin channel add ops webhook https://ops.example/hooks --secret whsec_…
+    """
+    if kind != "email" and not target.startswith(("https://", "http://")):
+        raise UsageError("a webhook or Slack target is an http(s) URL")
+    if secret:
+        from tocsin.deliver.signing import sign
+
+        try:
+            sign(secret, "check", 0, b"")
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+    c = Channel(name, ChannelKind(kind), target, secret, min_severity, per_minute)
+    with open_store(ctx.settings) as store:
+        store.outbox().put_channel(c)
+    click.echo(f"channel {name} saved")
+
+
+@channel.command("list")
+@pass_ctx
+def channel_list(ctx: _Context) -> None:
+    """List delivery channels (secrets are not shown)."""
+    with open_store(ctx.settings) as store:
+        rows = [
+            (
+                c.name,
+                c.kind.value,
+                c.target,
+                c.min_severity,
+                c.per_minute,
+                "yes" if c.secret else "",
+            )
+            for c in store.outbox().channels()
+        ]
+    click.echo(
+        table(
+            ["name", "kind", "target", "min sev", "per min", "signed"], rows, [12, 8, 50, 7, 7, 6]
+        )
+    )
+
+
+@channel.command("remove")
+@click.argument("name")
+@pass_ctx
+def channel_remove(ctx: _Context, name: str) -> None:
+    """Remove a delivery channel."""
+    with open_store(ctx.settings) as store:
+        if not store.outbox().remove_channel(name):
+            raise UsageError(f"no channel {name!r}")
+    click.echo(f"channel {name} removed")
+
+
+@cli.group()
+def alerts() -> None:
+    """Raise, deliver and list alerts (the outbox)."""
+
+
+@alerts.command("check")
+@click.option("--now", "now_text", help="Check as of this time (UTC) [default: now].")
+@pass_ctx
+def alerts_check(ctx: _Context, now_text: str | None) -> None:
+    """Raise a "source is silent" alert for each watch or platform that stopped receiving posts
+    when it usually does."""
+    from tocsin.detect.silence import Activity, silence_alerts
+
+    now = parse_when(now_text) or datetime.now(UTC)
+    baseline = timedelta(days=7)
+    with open_store(ctx.settings) as store:
+        activities = [Activity(k, s, last, n, baseline) for k, s, last, n in store.activity(now)]
+        raised = silence_alerts(activities, now)
+        box = store.outbox()
+        queued = sum(box.enqueue(a, now) for a in raised)
+    for a in raised:
+        click.echo(f"{a.title}: {terminal_safe(a.summary)}")
+    click.echo(f"{len(raised)} alerts raised, {queued} deliveries queued")
+
+
+@alerts.command("deliver")
+@click.option("--loop", is_flag=True, help="Keep delivering every --every seconds.")
+@click.option("--every", default=10.0, show_default=True, type=click.FloatRange(0.5, 3600))
+@pass_ctx
+def alerts_deliver(ctx: _Context, loop: bool, every: float) -> None:
+    """Send due deliveries, with retries, backoff and rate limits."""
+    import time
+
+    from tocsin.bootstrap import smtp_settings
+    from tocsin.deliver import Dispatcher
+
+    with open_store(ctx.settings) as store:
+        dispatcher = Dispatcher(store.outbox(), smtp=smtp_settings())
+        while True:
+            s = dispatcher.run_once()
+            click.echo(
+                f"sent {s.sent} · retrying {s.retried} · failed {s.failed}"
+                f" · held by rate limit {s.rate_limited}"
+            )
+            if not loop:
+                return
+            time.sleep(every)
+
+
+@alerts.command("list")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10_000))
+@pass_ctx
+def alerts_list(ctx: _Context, limit: int) -> None:
+    """The outbox, newest first: each delivery's status, attempts and last error."""
+    with open_store(ctx.settings) as store:
+        rows = [
+            (
+                d.alert.created_at.strftime("%Y-%m-%d %H:%M"),
+                d.channel,
+                d.status,
+                d.attempts,
+                d.alert.severity,
+                d.alert.title,
+                d.last_error or "",
+            )
+            for d in store.outbox().deliveries(limit)
+        ]
+    click.echo(
+        table(
+            ["raised", "channel", "status", "tries", "sev", "alert", "last error"],
+            rows,
+            [16, 12, 7, 5, 3, 40, 30],
+        )
+    )
 
 
 # -- people's rights --------------------------------------------------------------------------
