@@ -1,0 +1,201 @@
+"""What the API answers: per entity a ``…Public`` model and a ``…ListPublic(data, count)``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from tocsin.api.auth.accounts import TokenInfo, User
+from tocsin.api.auth.permissions import Role, permissions_of
+from tocsin.domain import Watch
+from tocsin.store.base import StoredMention
+
+
+class ErrorEnvelope(BaseModel):
+    ok: Literal[False] = False
+    error: str
+    status: int
+    position: int | None = Field(
+        default=None, description="Invalid query: offset of the fault (0-based)."
+    )
+
+
+class WatchPublic(BaseModel):
+    id: str
+    name: str
+    kind: str
+    query: str
+    languages: list[str]
+    platforms: list[str]
+
+    @classmethod
+    def of(cls, watch: Watch) -> WatchPublic:
+        return cls(
+            id=watch.id,
+            name=watch.label,
+            kind=watch.kind.value,
+            query=watch.query,
+            languages=list(watch.languages),
+            platforms=list(watch.platforms),
+        )
+
+
+class WatchesPublic(BaseModel):
+    data: list[WatchPublic]
+    count: int
+
+
+class AuthorPublic(BaseModel):
+    platform: str
+    id: str
+    handle: str
+    display_name: str
+    followers: int | None
+    verified: bool | None
+
+
+class MetricsPublic(BaseModel):
+    likes: int | None
+    reposts: int | None
+    replies: int | None
+    views: int | None
+
+
+class MentionPublic(BaseModel):
+    platform: str
+    native_id: str
+    url: str | None = Field(description="As the source gave it: not checked, escape it.")
+    author: AuthorPublic
+    text: str
+    title: str | None
+    language: str | None
+    created_at: datetime
+    edited_at: datetime | None
+    reply_to: str | None
+    repost_of: str | None
+    quote_of: str | None
+    hashtags: list[str]
+    mentions: list[str]
+    links: list[str]
+    metrics: MetricsPublic
+    watch_ids: list[str]
+
+    @classmethod
+    def of(cls, item: StoredMention) -> MentionPublic:
+        m = item.mention
+        a = m.author
+        return cls(
+            platform=m.platform,
+            native_id=m.native_id,
+            url=m.url,
+            author=AuthorPublic(
+                platform=a.platform,
+                id=a.id,
+                handle=a.handle,
+                display_name=a.display_name,
+                followers=a.followers,
+                verified=a.verified,
+            ),
+            text=m.text,
+            title=m.title,
+            language=m.language,
+            created_at=m.created_at,
+            edited_at=m.edited_at,
+            reply_to=m.reply_to,
+            repost_of=m.repost_of,
+            quote_of=m.quote_of,
+            hashtags=list(m.hashtags),
+            mentions=list(m.mentions),
+            links=list(m.links),
+            metrics=MetricsPublic(**m.metrics.as_dict()),
+            watch_ids=list(item.watch_ids),
+        )
+
+
+class MentionsPublic(BaseModel):
+    data: list[MentionPublic]
+    count: int
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page.")
+
+
+class VolumePointPublic(BaseModel):
+    start: datetime
+    volume: int
+
+
+class VolumePublic(BaseModel):
+    watch_id: str
+    bucket: Literal["minute", "hour", "day"]
+    since: datetime
+    until: datetime
+    data: list[VolumePointPublic]
+    count: int
+
+
+class UserPublic(BaseModel):
+    model_config = ConfigDict(use_enum_values=True)
+
+    id: int
+    username: str
+    role: Role
+    active: bool
+    permissions: list[str]
+
+    @classmethod
+    def of(cls, user: User) -> UserPublic:
+        return cls(
+            id=user.id,
+            username=user.username,
+            role=user.role,
+            active=user.active,
+            permissions=sorted(p.value for p in permissions_of(user.role)),
+        )
+
+
+class UsersPublic(BaseModel):
+    data: list[UserPublic]
+    count: int
+
+
+class UserCreate(BaseModel):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=1024)
+    role: Role
+
+
+class TokenPublic(BaseModel):
+    id: int
+    name: str
+    prefix: str
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+    @classmethod
+    def of(cls, token: TokenInfo) -> TokenPublic:
+        return cls(
+            id=token.id,
+            name=token.name,
+            prefix=token.prefix,
+            created_at=token.created_at,
+            expires_at=token.expires_at,
+            last_used_at=token.last_used_at,
+            revoked_at=token.revoked_at,
+        )
+
+
+class TokensPublic(BaseModel):
+    data: list[TokenPublic]
+    count: int
+
+
+class TokenCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=100)
+    expires_in_days: int | None = Field(default=None, ge=1, le=3650)
+
+
+class TokenCreated(TokenPublic):
+    token: str = Field(description="The secret, shown this once: it is stored hashed.")

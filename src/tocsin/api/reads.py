@@ -1,0 +1,165 @@
+"""Reads the API needs beyond the ``Store`` contract, kept here (read-only) until the store
+grows them: keyset pagination of a search, zero-filled volume series, the newest counted minute.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+
+import orjson
+
+from tocsin.errors import UsageError
+from tocsin.store.base import Bucket, SearchQuery, StoredMention
+from tocsin.store.rollup import ALL
+from tocsin.store.sqlite import SQLiteStore
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_RELATIVE = re.compile(r"^(\d{1,6})([mhdw])$")
+_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+BUCKET_SIZE = {
+    "minute": timedelta(minutes=1),
+    "hour": timedelta(hours=1),
+    "day": timedelta(days=1),
+}
+#: Buckets shown when the caller gives no ``since``.
+DEFAULT_BUCKETS = {"minute": 60, "hour": 48, "day": 30}
+MAX_BUCKETS = 10_000
+#: Posts sharing the cursor's exact microsecond that a page may skip over.
+_MAX_TIES = 10_000
+
+
+def parse_time(value: str | None, *, now: datetime | None = None) -> datetime | None:
+    """``2026-11-02``, ``2026-11-02T14:00``, ``…+01:00`` (UTC if no offset) or ``36h`` / ``7d``
+    before now."""
+    if value is None or not value.strip():
+        return None
+    rel = _RELATIVE.match(value.strip())
+    if rel:
+        return (now or datetime.now(UTC)) - timedelta(**{_UNITS[rel.group(2)]: int(rel.group(1))})
+    try:
+        dt = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise UsageError(
+            f"cannot read the date {value[:40]!r}: use 2026-11-02, 2026-11-02T14:00 or 36h / 7d"
+        ) from None
+    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
+
+
+# -- search pages -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    """Where a page ended: the last post's time and key (results are newest first)."""
+
+    created_at: datetime
+    platform: str
+    native_id: str
+
+    def encode(self) -> str:
+        us = (self.created_at - _EPOCH) // timedelta(microseconds=1)
+        raw = orjson.dumps([us, self.platform, self.native_id])
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, value: str) -> Cursor:
+        try:
+            raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+            us, platform, native_id = orjson.loads(raw)
+            if not (
+                isinstance(us, int) and isinstance(platform, str) and isinstance(native_id, str)
+            ):
+                raise ValueError
+            return cls(_EPOCH + timedelta(microseconds=us), platform, native_id)
+        except (ValueError, TypeError, OverflowError, binascii.Error, orjson.JSONDecodeError):
+            raise UsageError(
+                "invalid cursor: pass back the next_cursor of a previous page"
+            ) from None
+
+
+def search_page(
+    store: SQLiteStore, query: SearchQuery, limit: int, cursor: Cursor | None = None
+) -> tuple[list[StoredMention], Cursor | None]:
+    """One page of ``store.search`` (newest first) after ``cursor``, and the next cursor."""
+    until = query.until
+    if cursor is not None:
+        # The store orders by (created_at, row id) descending: restart at the cursor's time and
+        # skip the posts of that same microsecond up to and including the cursor's post.
+        after = cursor.created_at + timedelta(microseconds=1)
+        until = after if until is None else min(until, after)
+    q = replace(query, until=until, limit=limit + 1 + (_MAX_TIES if cursor else 0))
+    page: list[StoredMention] = []
+    skipping = cursor is not None
+    results = store.search(q)
+    try:
+        for item in results:
+            m = item.mention
+            if skipping and cursor is not None:
+                if m.created_at == cursor.created_at:
+                    if m.key == (cursor.platform, cursor.native_id):
+                        skipping = False
+                    continue
+                skipping = False
+            page.append(item)
+            if len(page) > limit:
+                break
+    finally:
+        close = getattr(results, "close", None)
+        if close is not None:  # a generator: release its database cursor now
+            close()
+    if len(page) <= limit:
+        return page, None
+    last = page[limit - 1].mention
+    return page[:limit], Cursor(last.created_at, last.platform, last.native_id)
+
+
+# -- volumes -----------------------------------------------------------------------------------
+
+
+def floor_bucket(dt: datetime, bucket: Bucket) -> datetime:
+    size = BUCKET_SIZE[bucket]
+    return _EPOCH + ((dt - _EPOCH) // size) * size
+
+
+def newest_minute(store: SQLiteStore) -> datetime | None:
+    """Start of the newest minute counted in the rollups (any watch)."""
+    row = store.db.execute("SELECT max(minute) FROM rollup_minute WHERE watch_id = ?", (ALL,))
+    minute = row.fetchone()[0]
+    return None if minute is None else _EPOCH + timedelta(minutes=minute)
+
+
+def volume_window(
+    store: SQLiteStore, bucket: Bucket, since: datetime | None, until: datetime | None
+) -> tuple[datetime, datetime]:
+    """The window to show, aligned on buckets. Without ``until`` it ends with the newest counted
+    minute (or now); without ``since`` it spans ``DEFAULT_BUCKETS``."""
+    size = BUCKET_SIZE[bucket]
+    if until is None:
+        newest = newest_minute(store)
+        until = (newest + timedelta(minutes=1)) if newest else datetime.now(UTC)
+    end = floor_bucket(until - timedelta(microseconds=1), bucket) + size
+    start = floor_bucket(since, bucket) if since else end - DEFAULT_BUCKETS[bucket] * size
+    if start >= end:
+        raise UsageError("since must be before until")
+    if (end - start) / size > MAX_BUCKETS:
+        raise UsageError(f"at most {MAX_BUCKETS} {bucket}s at once: narrow since/until")
+    return start, end
+
+
+def volume_series(
+    store: SQLiteStore, watch_ids: Sequence[str], bucket: Bucket, start: datetime, end: datetime
+) -> dict[str, list[tuple[datetime, int]]]:
+    """Per watch, every bucket of [start, end) with its volume, zeros included."""
+    size = BUCKET_SIZE[bucket]
+    n = int((end - start) / size)
+    starts = [start + i * size for i in range(n)]
+    series = {w: dict.fromkeys(starts, 0) for w in watch_ids}
+    for point in store.volume(list(watch_ids), start, end, bucket):
+        if point.watch_id in series and point.bucket_start in series[point.watch_id]:
+            series[point.watch_id][point.bucket_start] = point.volume
+    return {w: list(points.items()) for w, points in series.items()}

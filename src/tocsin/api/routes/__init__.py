@@ -1,0 +1,16 @@
+"""The REST API under ``/api``: every route has a stable ``operation_id`` and names the
+permission it needs."""
+
+from fastapi import APIRouter
+
+from tocsin.api.routes import account, mentions, stream, users, watches
+
+
+def api_router() -> APIRouter:
+    router = APIRouter(prefix="/api")
+    for module in (watches, mentions, stream, account, users):
+        router.include_router(module.router)
+    return router
+
+
+__all__ = ["api_router"]

@@ -1,0 +1,150 @@
+"""Every role on every endpoint: a role gets through exactly where the permission table says,
+and a request without credentials gets nowhere. A new endpoint missing from ``REQUESTS`` fails
+``test_every_endpoint_is_tried``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from tests.api.fixtures import BLUESKY_ID, Signed
+from tocsin.api.auth import PERMISSIONS, Permission, Role, allowed
+from tocsin.api.deps import endpoints
+
+# (method, route path) -> (a concrete URL, keyword arguments of the request)
+REQUESTS: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {
+    ("GET", "/api/watches"): ("/api/watches", {}),
+    ("GET", "/api/watches/{watch_id}/volume"): ("/api/watches/cafelia/volume", {}),
+    ("GET", "/api/mentions"): ("/api/mentions?limit=2", {}),
+    ("GET", "/api/mentions.csv"): ("/api/mentions.csv?limit=2", {}),
+    ("GET", "/api/mentions/{platform}/{native_id:path}"): (
+        f"/api/mentions/bluesky/{BLUESKY_ID}",
+        {},
+    ),
+    ("GET", "/api/stream/volume"): ("/api/stream/volume", {}),
+    ("GET", "/api/me"): ("/api/me", {}),
+    ("GET", "/api/tokens"): ("/api/tokens", {}),
+    ("POST", "/api/tokens"): ("/api/tokens", {"json": {"name": "matrix"}}),
+    ("DELETE", "/api/tokens/{token_id}"): ("/api/tokens/999999", {}),
+    ("GET", "/api/users"): ("/api/users", {}),
+    ("POST", "/api/users"): (
+        "/api/users",
+        {"json": {"username": "x", "password": "short", "role": "viewer"}},
+    ),
+    ("GET", "/login"): ("/login", {}),
+    ("POST", "/login"): ("/login", {"data": {"username": "nobody", "password": "nothing"}}),
+    ("POST", "/logout"): ("/logout", {}),
+    ("POST", "/lang"): ("/lang", {"data": {"lang": "en"}}),
+    ("GET", "/"): ("/", {}),
+    ("GET", "/dashboard/cards"): ("/dashboard/cards", {}),
+    ("GET", "/search"): ("/search?q=caf%C3%A9lia", {}),
+    ("GET", "/mentions/{platform}/{native_id:path}"): ("/mentions/x/parent", {}),
+    ("GET", "/account"): ("/account", {}),
+    ("POST", "/account/tokens"): ("/account/tokens", {"data": {"name": "matrix"}}),
+    ("POST", "/account/tokens/{token_id}/revoke"): ("/account/tokens/999999/revoke", {}),
+}
+#: Endpoints anyone may call (signing in and out, choosing a language).
+PUBLIC = {("GET", "/login"), ("POST", "/login"), ("POST", "/logout"), ("POST", "/lang")}
+
+
+def _send(client: TestClient, method: str, url: str, csrf: str | None, **kw: Any) -> Any:
+    kw = {k: (dict(v) if isinstance(v, dict) else v) for k, v in kw.items()}
+    if csrf is not None and method != "GET":
+        if "data" in kw:
+            kw["data"]["csrf_token"] = csrf
+        else:
+            kw["headers"] = {"x-csrf-token": csrf}
+    return client.request(method, url, **kw)
+
+
+def test_every_endpoint_is_tried(app: FastAPI) -> None:
+    routes = {(e.method, e.path) for e in endpoints(app)}
+    assert routes == set(REQUESTS)
+
+
+def test_public_endpoints_are_exactly_those_without_permission(app: FastAPI) -> None:
+    assert {(e.method, e.path) for e in endpoints(app) if e.permission is None} == PUBLIC
+
+
+def test_every_permission_is_used_and_admin_holds_all(app: FastAPI) -> None:
+    used = {e.permission for e in endpoints(app)} - {None}
+    assert used == set(Permission)
+    assert all(Role.ADMIN in roles for roles in PERMISSIONS.values())
+
+
+ENDPOINTS = sorted(e for e in REQUESTS if e not in PUBLIC)
+
+
+@pytest.mark.parametrize("role", list(Role), ids=str)
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda e: f"{e[0]} {e[1]}")
+def test_role_reaches_what_its_permission_allows(
+    app: FastAPI, signed: dict[Role, Signed], role: Role, endpoint: tuple[str, str]
+) -> None:
+    permission = next(e.permission for e in endpoints(app) if (e.method, e.path) == endpoint)
+    assert permission is not None
+    url, kw = REQUESTS[endpoint]
+    who = signed[role]
+    response = _send(who.client, endpoint[0], url, who.csrf, **kw)
+    if allowed(role, permission):
+        assert response.status_code not in (401, 403), response.text[:300]
+        assert response.status_code < 500
+    else:
+        assert response.status_code == 403, response.text[:300]
+        if url.startswith("/api/"):
+            assert response.json() == {
+                "ok": False,
+                "error": f"your role ({role}) may not do this ({permission})",
+                "status": 403,
+            }
+        else:
+            assert response.headers["content-type"].startswith("text/html")
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda e: f"{e[0]} {e[1]}")
+def test_no_credentials_reach_nothing(anonymous: TestClient, endpoint: tuple[str, str]) -> None:
+    method, _ = endpoint
+    url, kw = REQUESTS[endpoint]
+    response = anonymous.request(method, url, **kw)
+    if url.startswith("/api/"):
+        # unsafe methods fail the CSRF check first: no cookie, no token
+        assert response.status_code == (401 if method == "GET" else 403)
+        assert response.json()["ok"] is False
+    elif method == "GET":
+        assert response.status_code == 303
+        assert response.headers["location"].startswith("/login?next=")
+    else:
+        assert response.status_code == 403
+
+
+@pytest.mark.parametrize("role", list(Role), ids=str)
+def test_api_tokens_act_with_the_role_of_their_owner(
+    signed: dict[Role, Signed], anonymous: TestClient, role: Role
+) -> None:
+    who = signed[role]
+    created = who.client.post(
+        "/api/tokens", json={"name": "ci"}, headers={"x-csrf-token": who.csrf}
+    )
+    assert created.status_code == 201
+    token = created.json()["token"]
+    bearer = {"authorization": f"Bearer {token}"}
+    assert anonymous.get("/api/me", headers=bearer).json()["role"] == role.value
+    users = anonymous.get("/api/users", headers=bearer)
+    assert users.status_code == (200 if allowed(role, Permission.USERS_MANAGE) else 403)
+    # a bearer request needs no CSRF token: it carries no ambient credential
+    revoke = anonymous.delete(f"/api/tokens/{created.json()['id']}", headers=bearer)
+    assert revoke.status_code == 204
+    assert anonymous.get("/api/me", headers=bearer).status_code == 401
+
+
+def test_a_bad_authorization_header_is_not_rescued_by_the_cookie(
+    signed: dict[Role, Signed],
+) -> None:
+    client = signed[Role.ADMIN].client
+    assert client.get("/api/me").status_code == 200
+    for header in ("Bearer tocsin_wrong", "Basic YWRtaW46eA==", "Bearer", ""):
+        response = client.get("/api/me", headers={"authorization": header})
+        assert response.status_code == 401
+        assert response.headers["www-authenticate"] == "Bearer"

@@ -1,0 +1,3 @@
+from tests.api.fixtures import anonymous, app, signed, world
+
+__all__ = ["anonymous", "app", "signed", "world"]
