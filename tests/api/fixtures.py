@@ -103,13 +103,13 @@ def fill_store(db: Path, tmp: Path) -> None:
 
 
 def settings_for(db: Path, **overrides: object) -> ServerSettings:
-    return load_settings(
-        environment="development",
-        db=db,
-        sse_interval_seconds=0.01,
-        sse_lifetime_seconds=0.05,
-        **overrides,
-    )
+    values: dict[str, object] = {
+        "environment": "development",
+        "db": db,
+        "sse_interval_seconds": 0.01,
+        "sse_lifetime_seconds": 0.05,
+    }
+    return load_settings(**{**values, **overrides})
 
 
 @pytest.fixture(scope="session")
