@@ -8,6 +8,8 @@ import logging
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.api.fixtures import Signed, World, settings_for
 from tocsin.api.auth import Role
@@ -176,3 +178,17 @@ def test_api_is_not_framed_nor_sniffed(app: FastAPI, anonymous: TestClient) -> N
     assert response.headers["x-frame-options"] == "DENY"
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.headers["cache-control"] == "no-store"
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    q=st.text(alphabet=st.sampled_from('ab é"()*#@:-/ANDORTNEA0\u202e\x00'), max_size=40),
+    since=st.sampled_from(["", "7d", "2026-11-02", "nope", "99999999d", "999999w", "0001-01-01"]),
+)
+def test_any_query_gets_an_answer_or_a_400(admin: TestClient, q: str, since: str) -> None:
+    response = admin.get("/api/mentions", params={"q": q, "since": since, "limit": 5})
+    assert response.status_code in (200, 400), response.text
+    page = admin.get("/search", params={"q": q, "since": since})
+    assert page.status_code in (200, 400)

@@ -190,3 +190,40 @@ def test_volume_stream_pushes_the_last_hour_per_minute(admin: TestClient) -> Non
     assert all(len(s) == 60 == len(event["minutes"]) for s in event["series"].values())
     minute = admin.get("/api/watches/*/volume", params={"bucket": "minute"}).json()
     assert event["series"]["*"] == [p["volume"] for p in minute["data"]]
+
+
+def test_the_stream_sends_an_event_only_when_counts_change(
+    app: Any, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dataclasses
+
+    import anyio
+
+    from tests.api.fixtures import settings_for
+    from tocsin.api.routes import stream
+
+    answers = iter([{"n": 1}, {"n": 1}, {"n": 2}, {"n": 2}, {"n": 2}, {"n": 3}])
+    monkeypatch.setattr(stream, "latest_counts", lambda pool: next(answers))
+
+    class Request:  # disconnects after the sixth check
+        checks = 0
+
+        async def is_disconnected(self) -> bool:
+            self.checks += 1
+            return self.checks >= 6
+
+    settings = settings_for(world.db, sse_interval_seconds=0.001, sse_lifetime_seconds=60)
+    state = dataclasses.replace(app.state.tocsin, settings=settings)
+
+    async def collect() -> list[str]:
+        return [chunk async for chunk in stream.volume_events(Request(), state)]  # type: ignore[arg-type]
+
+    assert anyio.run(collect) == [
+        "retry: 1\n\n",
+        'event: volume\ndata: {"n":1}\n\n',
+        ": unchanged\n\n",
+        'event: volume\ndata: {"n":2}\n\n',
+        ": unchanged\n\n",
+        ": unchanged\n\n",
+        'event: volume\ndata: {"n":3}\n\n',
+    ]

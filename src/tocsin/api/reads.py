@@ -19,6 +19,8 @@ from tocsin.store.rollup import ALL
 from tocsin.store.sqlite import SQLiteStore
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_EARLIEST = _EPOCH + timedelta(days=1)  # room for windows that reach back a little
+_LATEST = datetime(2999, 12, 31, tzinfo=UTC)
 _RELATIVE = re.compile(r"^(\d{1,6})([mhdw])$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 BUCKET_SIZE = {
@@ -39,15 +41,20 @@ def parse_time(value: str | None, *, now: datetime | None = None) -> datetime | 
     if value is None or not value.strip():
         return None
     rel = _RELATIVE.match(value.strip())
-    if rel:
-        return (now or datetime.now(UTC)) - timedelta(**{_UNITS[rel.group(2)]: int(rel.group(1))})
     try:
-        dt = datetime.fromisoformat(value.strip())
-    except ValueError:
+        if rel:
+            delta = timedelta(**{_UNITS[rel.group(2)]: int(rel.group(1))})
+            dt = (now or datetime.now(UTC)) - delta
+        else:
+            dt = datetime.fromisoformat(value.strip())
+            dt = dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
+    except (ValueError, OverflowError):
         raise UsageError(
             f"cannot read the date {value[:40]!r}: use 2026-11-02, 2026-11-02T14:00 or 36h / 7d"
         ) from None
-    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
+    if not _EARLIEST <= dt <= _LATEST:
+        raise UsageError(f"the date {value[:40]!r} is out of range (1970 to 2999)")
+    return dt
 
 
 # -- search pages -------------------------------------------------------------------------------

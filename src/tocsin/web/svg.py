@@ -45,10 +45,10 @@ def bar_chart(
         f'aria-label="{escape(label)}" xmlns="http://www.w3.org/2000/svg">',
         f"<title>{escape(label)}</title>",
     ]
-    for fraction in (0.0, 0.5, 1.0):
-        y = top + plot_h * (1 - fraction)
-        value = peak * fraction
-        text = f"{value:g}" if value != int(value) else f"{int(value):,}"
+    # Counts are whole numbers: a middle line only where it falls on one.
+    for value in (0, peak // 2, peak) if peak % 2 == 0 else (0, peak):
+        y = top + plot_h * (1 - value / peak)
+        text = f"{value:,}"
         parts.append(
             f'<line class="grid" x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}"/>'
             f'<text class="axis" x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{text}</text>'
