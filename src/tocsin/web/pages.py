@@ -89,6 +89,7 @@ def login(
     old = request.cookies.get(csrf.SESSION_COOKIE)
     if old:
         accounts.close_session(old)
+    accounts.purge_expired_sessions()
     ttl = timedelta(hours=settings.session_hours)
     secret = accounts.open_session(user.id, ttl)
     response = RedirectResponse(safe_next(next), status_code=303)
