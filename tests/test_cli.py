@@ -203,3 +203,26 @@ def test_alerts_from_silence_to_a_signed_webhook(
     assert {h["webhook-id"] for h, _ in script.received} == {"msg_1", "msg_2"}
     code, out, _ = run(capsys, "--db", str(db), "alerts", "list")
     assert out.count(" sent ") == 2 and "is silent" in out
+
+
+def test_users_and_far_dates(
+    db: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("correct horse battery\n"))
+    code, out, _ = run(
+        capsys, "--db", str(db), "user", "add", "Alice", "--role", "admin", "--password-stdin"
+    )
+    assert code == 0 and out.strip() == "user alice created (admin)"
+    monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
+    code, _, err = run(capsys, "--db", str(db), "user", "add", "bob", "--password-stdin")
+    assert code == 1 and "at least 10" in err
+    code, out, _ = run(
+        capsys, "--db", str(db), "user", "set", "alice", "--role", "viewer", "--inactive"
+    )
+    assert code == 0
+    code, out, _ = run(capsys, "--db", str(db), "user", "list")
+    assert out.splitlines()[2].split() == ["alice", "viewer", "no"]
+    code, _, err = run(capsys, "--db", str(db), "search", "--since", "999999w")
+    assert code == 1 and "too far back" in err

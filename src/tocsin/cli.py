@@ -33,8 +33,11 @@ def parse_when(value: str | None, *, now: datetime | None = None) -> datetime | 
         return None
     rel = _RELATIVE.match(value.strip())
     if rel:
-        delta = timedelta(**{_UNITS[rel.group(2)]: int(rel.group(1))})
-        return (now or datetime.now(UTC)) - delta
+        try:
+            delta = timedelta(**{_UNITS[rel.group(2)]: int(rel.group(1))})
+            return (now or datetime.now(UTC)) - delta
+        except OverflowError:
+            raise UsageError(f"{value!r} reaches too far back") from None
     try:
         dt = datetime.fromisoformat(value.strip())
     except ValueError:
@@ -677,6 +680,103 @@ def alerts_list(ctx: _Context, limit: int) -> None:
             [16, 12, 7, 5, 3, 40, 30],
         )
     )
+
+
+# -- web server and users ---------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--dev",
+    is_flag=True,
+    help="Development mode on your own machine: built-in secret key, cookies without Secure.",
+)
+@pass_ctx
+def serve(ctx: _Context, host: str, port: int, dev: bool) -> None:
+    """Run the web dashboard and REST API (http://HOST:PORT, OpenAPI at /api/openapi.json).
+
+    Outside --dev, TOCSIN_SECRET_KEY must be set (32 characters or more). Create a user first:
+    tocsin user add NAME --role admin
+    """
+    from tocsin.web import serve as run_server
+
+    overrides: dict[str, Any] = {"environment": "development"} if dev else {}
+    run_server(ctx.settings, host=host, port=port, **overrides)
+
+
+@cli.group()
+def user() -> None:
+    """Web users and their roles: admin, manager, agent, viewer."""
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return str(click.prompt("password", hide_input=True, confirmation_prompt=True))
+
+
+@user.command("add")
+@click.argument("name")
+@click.option(
+    "--role",
+    type=click.Choice(["admin", "manager", "agent", "viewer"]),
+    default="viewer",
+    show_default=True,
+)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@pass_ctx
+def user_add(ctx: _Context, name: str, role: str, password_stdin: bool) -> None:
+    """Create a web user (the password is asked for, at least 10 characters)."""
+    from tocsin.api.admin import accounts
+
+    password = _read_password(password_stdin)
+    with accounts(ctx.settings) as a:
+        created = a.create_user(name, password, role)
+    click.echo(f"user {created.username} created ({created.role})")
+
+
+@user.command("list")
+@pass_ctx
+def user_list(ctx: _Context) -> None:
+    """List web users."""
+    from tocsin.api.admin import accounts
+
+    with accounts(ctx.settings) as a:
+        rows = [(u.username, u.role, "yes" if u.active else "no") for u in a.list_users()]
+    click.echo(table(["user", "role", "active"], rows, [24, 8, 6]))
+
+
+@user.command("set")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["admin", "manager", "agent", "viewer"]))
+@click.option("--active/--inactive", default=None, help="Allow or forbid logging in.")
+@click.option("--password", "new_password", is_flag=True, help="Ask for a new password.")
+@click.option("--password-stdin", is_flag=True, help="With --password: read it from stdin.")
+@pass_ctx
+def user_set(
+    ctx: _Context,
+    name: str,
+    role: str | None,
+    active: bool | None,
+    new_password: bool,
+    password_stdin: bool,
+) -> None:
+    """Change a user's role, activity or password (a new password ends their sessions)."""
+    from tocsin.api.admin import accounts
+
+    with accounts(ctx.settings) as a:
+        found = a.find_user(name)
+        if found is None:
+            raise UsageError(f"no user {name!r}")
+        if role is not None:
+            a.set_role(found.id, role)
+        if active is not None:
+            a.set_active(found.id, active)
+        if new_password:
+            a.set_password(found.id, _read_password(password_stdin))
+    click.echo(f"user {found.username} updated")
 
 
 # -- people's rights --------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from tests.factories import mention
-from tocsin.api.auth import Accounts, Role, csrf, ensure_schema
+from tocsin.api.auth import Accounts, Role, csrf
 from tocsin.api.settings import ServerSettings, load_settings
 from tocsin.domain import Author, Watch
 from tocsin.engine.inprocess import import_file
@@ -95,7 +95,6 @@ def fill_store(db: Path, tmp: Path) -> None:
     source.write_bytes(b"".join(orjson.dumps(to_record(m)) + b"\n" for m in posts))
     summary = import_file(source, store, Pipeline(store.list_watches()), workers=0, progress=False)
     assert summary.written.inserted == len(posts)
-    ensure_schema(store.db)
     accounts = Accounts(store.db)
     for role in Role:
         accounts.create_user(role.value, PASSWORD, role)

@@ -138,10 +138,6 @@ def test_open_redirects_are_refused(world: World) -> None:
 def test_sessions_end(tmp_path: Path) -> None:
     store = SQLiteStore(tmp_path / "s.db")
     store.migrate()
-    from tocsin.api.auth import ensure_schema
-
-    ensure_schema(store.db)
-    ensure_schema(store.db)  # idempotent
     now = [1_000.0]
     accounts = Accounts(store.db, clock=lambda: now[0])
     user = accounts.create_user("Ann.Lee", "0123456789", "agent")
@@ -172,11 +168,8 @@ def test_sessions_end(tmp_path: Path) -> None:
 def test_expired_tokens(tmp_path: Path) -> None:
     from datetime import UTC, datetime
 
-    from tocsin.api.auth import ensure_schema
-
     store = SQLiteStore(tmp_path / "t.db")
     store.migrate()
-    ensure_schema(store.db)
     accounts = Accounts(store.db)
     user = accounts.create_user("ann", "0123456789", "viewer")
     _, live = accounts.create_token(user.id, "live")

@@ -64,7 +64,7 @@ def test_pages_of_a_filtered_search(admin: TestClient, world: World) -> None:
 def test_posts_of_the_same_microsecond_are_neither_lost_nor_repeated(tmp_path: Any) -> None:
     from tests.api.fixtures import settings_for
     from tests.factories import T0, mention
-    from tocsin.api.auth import Accounts, ensure_schema
+    from tocsin.api.auth import Accounts
     from tocsin.engine.inprocess import ingest
     from tocsin.engine.pipeline import Pipeline
     from tocsin.web import create_app
@@ -73,7 +73,6 @@ def test_posts_of_the_same_microsecond_are_neither_lost_nor_repeated(tmp_path: A
     store = SQLiteStore(db)
     store.migrate()
     ingest([mention(n, created_at=T0) for n in range(9)], store, Pipeline([]))
-    ensure_schema(store.db)
     _info, token = Accounts(store.db).create_token(
         Accounts(store.db).create_user("v", "0123456789", "viewer").id, "t"
     )

@@ -10,16 +10,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from tocsin.api.auth.accounts import Accounts
-from tocsin.api.auth.schema import ensure_schema
 from tocsin.bootstrap import Settings, open_store
 
 
 @contextmanager
 def accounts(settings: Settings) -> Iterator[Accounts]:
-    """``Accounts`` on the configured store (which must be initialised), web tables ensured."""
+    """``Accounts`` on the configured store (which must be initialised: `tocsin init`)."""
     store = open_store(settings)
     try:
-        ensure_schema(store.db)
         yield Accounts(store.db)
     finally:
         store.close()

@@ -2,17 +2,15 @@
 
 A borrowed store is used by one request at a time (it may move between worker threads, hence
 ``check_same_thread=False`` in ``SQLiteStore``); idle ones stay open, so their page cache stays
-warm. The first connection also creates the web tables (``ensure_schema``).
+warm. The web tables come with the schema (migration ``m003_web_accounts``).
 """
 
 from __future__ import annotations
 
 import queue
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from tocsin.api.auth.schema import ensure_schema
 from tocsin.bootstrap import Settings, open_store
 from tocsin.store.sqlite import SQLiteStore
 
@@ -22,18 +20,10 @@ class StorePool:
         self.settings = settings
         self._idle: queue.LifoQueue[SQLiteStore] = queue.LifoQueue()
         self._max_idle = max_idle
-        self._lock = threading.Lock()
-        self._ready = False
         self._closed = False
 
     def _open(self) -> SQLiteStore:
-        store = open_store(self.settings)
-        if not self._ready:
-            with self._lock:
-                if not self._ready:
-                    ensure_schema(store.db)
-                    self._ready = True
-        return store
+        return open_store(self.settings)
 
     @contextmanager
     def borrow(self) -> Iterator[SQLiteStore]:

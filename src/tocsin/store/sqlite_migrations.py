@@ -150,3 +150,43 @@ def m002_alert_outbox(db: sqlite3.Connection) -> None:
         );
         """,
     )
+
+
+@migration
+def m003_web_accounts(db: sqlite3.Connection) -> None:
+    """Users, web sessions and API tokens of ``tocsin serve``. Secrets are never stored:
+    sessions and tokens by their SHA-256, passwords by their scrypt hash."""
+    run_script(
+        db,
+        """
+        CREATE TABLE users (
+            id INTEGER PRIMARY KEY,
+            username TEXT NOT NULL UNIQUE,          -- lower case
+            password_hash TEXT NOT NULL,            -- scrypt$log2n$r$p$salt$hash
+            role TEXT NOT NULL CHECK (role IN ('admin', 'manager', 'agent', 'viewer')),
+            active INTEGER NOT NULL DEFAULT 1,
+            created_at INTEGER NOT NULL,
+            password_changed_at INTEGER NOT NULL
+        );
+        CREATE TABLE web_sessions (
+            token_hash BLOB PRIMARY KEY,            -- sha256 of the cookie value
+            user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+            created_at INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL,
+            last_seen_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX web_sessions_user ON web_sessions (user_id);
+        CREATE TABLE api_tokens (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            token_hash BLOB NOT NULL UNIQUE,        -- sha256 of the token
+            prefix TEXT NOT NULL,                   -- its first characters, to recognise it
+            created_at INTEGER NOT NULL,
+            expires_at INTEGER,
+            last_used_at INTEGER,
+            revoked_at INTEGER
+        );
+        CREATE INDEX api_tokens_user ON api_tokens (user_id);
+        """,
+    )

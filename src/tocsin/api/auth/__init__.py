@@ -2,7 +2,6 @@
 
 from tocsin.api.auth.accounts import Accounts, LoginThrottle, TokenInfo, User
 from tocsin.api.auth.permissions import PERMISSIONS, Permission, Role, allowed, permissions_of
-from tocsin.api.auth.schema import ensure_schema
 
 __all__ = [
     "PERMISSIONS",
@@ -13,6 +12,5 @@ __all__ = [
     "TokenInfo",
     "User",
     "allowed",
-    "ensure_schema",
     "permissions_of",
 ]
