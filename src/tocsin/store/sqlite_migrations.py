@@ -190,3 +190,91 @@ def m003_web_accounts(db: sqlite3.Connection) -> None:
         CREATE INDEX api_tokens_user ON api_tokens (user_id);
         """,
     )
+
+
+@migration
+def m004_inbox(db: sqlite3.Connection) -> None:
+    """The inbox of ``tocsin serve`` (``tocsin.respond``): cases, their notes and replies, reply
+    templates, moderation decisions and the append-only audit log. Mentions are referred to by
+    ``(platform, native_id)``, not by row id, so a re-import keeps its cases."""
+    run_script(
+        db,
+        """
+        CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY,
+            at INTEGER NOT NULL,                    -- microseconds since epoch, UTC
+            actor TEXT NOT NULL,                    -- a user name, or 'system'
+            action TEXT NOT NULL,                   -- e.g. case.create, mention.hide
+            target TEXT NOT NULL,                   -- e.g. case:12, mention:x/123
+            details TEXT NOT NULL                   -- JSON object
+        );
+        CREATE INDEX audit_log_target ON audit_log (target, id);
+        CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+        CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+        CREATE TABLE cases (
+            id INTEGER PRIMARY KEY,
+            platform TEXT NOT NULL,
+            native_id TEXT NOT NULL,
+            reason TEXT NOT NULL,                   -- question | complaint | negative_reach | manual
+            status TEXT NOT NULL CHECK (status IN
+                ('new', 'assigned', 'waiting', 'answered', 'escalated', 'closed')),
+            followers INTEGER NOT NULL DEFAULT 0,   -- reach and velocity when the case opened
+            reposts INTEGER NOT NULL DEFAULT 0,
+            posted_at INTEGER NOT NULL,
+            opened_at INTEGER NOT NULL,
+            due_at INTEGER NOT NULL,                -- SLA
+            assignee_id INTEGER REFERENCES users (id) ON DELETE SET NULL,
+            escalated_to TEXT,                      -- pr | legal
+            escalation_reason TEXT,
+            updated_at INTEGER NOT NULL,
+            UNIQUE (platform, native_id)
+        );
+        CREATE INDEX cases_status ON cases (status);
+        CREATE TABLE case_notes (
+            id INTEGER PRIMARY KEY,
+            case_id INTEGER NOT NULL REFERENCES cases (id),
+            author TEXT NOT NULL,
+            body TEXT NOT NULL,
+            at INTEGER NOT NULL
+        );
+        CREATE INDEX case_notes_case ON case_notes (case_id, id);
+        CREATE TABLE case_replies (
+            id INTEGER PRIMARY KEY,
+            case_id INTEGER NOT NULL REFERENCES cases (id),
+            lang TEXT NOT NULL,
+            body TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('draft', 'approved', 'sent')),
+            author TEXT NOT NULL,
+            approved_by TEXT,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL,
+            sent_at INTEGER
+        );
+        CREATE INDEX case_replies_case ON case_replies (case_id, id);
+        CREATE TABLE reply_templates (
+            key TEXT NOT NULL,
+            lang TEXT NOT NULL,
+            body TEXT NOT NULL,
+            updated_at INTEGER NOT NULL,
+            updated_by TEXT NOT NULL,
+            PRIMARY KEY (key, lang)
+        ) WITHOUT ROWID;
+        CREATE TABLE moderation (
+            platform TEXT NOT NULL,
+            native_id TEXT NOT NULL,
+            hidden INTEGER NOT NULL,
+            reason TEXT NOT NULL CHECK (reason IN
+                ('insult', 'threat', 'hate', 'spam', 'personal_data')),
+            note TEXT NOT NULL DEFAULT '',
+            decided_by TEXT NOT NULL,
+            decided_at INTEGER NOT NULL,
+            PRIMARY KEY (platform, native_id)
+        ) WITHOUT ROWID;
+        CREATE TABLE round_robin (
+            pool TEXT PRIMARY KEY,
+            last_user_id INTEGER NOT NULL
+        );
+        """,
+    )

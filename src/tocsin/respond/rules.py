@@ -1,0 +1,297 @@
+"""The inbox's rules as pure functions: no I/O, unit-tested one by one.
+
+``needs_answer(mention)``   why a mention should become a case, or ``None``
+``priority(...)``           0-100 from reach, velocity, waiting time (and negativity)
+``sla_state(case, now)``    ok | warning | breached
+``can_transition(a, b)``    the status machine
+``playbook_warnings(text)`` what a public reply must not say
+
+The answer rule is deliberately simple (keywords and a question mark); the NLP issue will
+replace it with the sentiment and intent models. Its contract stays: a reason or ``None``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Literal, Protocol
+
+from tocsin.domain import Mention
+
+# -- what needs an answer ---------------------------------------------------------------------
+
+
+class Reason(StrEnum):
+    QUESTION = "question"
+    COMPLAINT = "complaint"
+    NEGATIVE_REACH = "negative_reach"
+    MANUAL = "manual"  # opened by hand from the API or a page
+
+
+#: Complaint words, French and English, matched on word starts after lower-casing and removing
+#: accents (``rembours`` matches remboursé, remboursement).
+COMPLAINT_WORDS = (
+    # French
+    "rembours",
+    "arnaque",
+    "escroc",
+    "scandal",
+    "honte",
+    "honteux",
+    "inadmissible",
+    "inacceptable",
+    "plainte",
+    "decu",
+    "decue",
+    "deception",
+    "jamais recu",
+    "toujours pas",
+    "toujours rien",
+    "en panne",
+    "casse",
+    "defectueu",
+    "nul ",
+    "lamentable",
+    "sav ",
+    "service client",
+    "aucune reponse",
+    "pas de reponse",
+    "intoxication",
+    "malade",
+    # English
+    "refund",
+    "scam",
+    "fraud",
+    "disgust",
+    "terrible",
+    "awful",
+    "worst",
+    "unacceptable",
+    "complain",
+    "disappoint",
+    "never received",
+    "never arrived",
+    "still waiting",
+    "still no",
+    "broken",
+    "defective",
+    "customer service",
+    "no answer",
+    "no response",
+    "food poisoning",
+    "sick",
+    "rip off",
+    "ripoff",
+)
+#: Words that make a post negative for the high-reach rule (besides the complaint words).
+NEGATIVE_WORDS = ("boycott", "ne plus jamais", "never again", "honte", "shame", "danger")
+#: Followers from which a negative post is worth an answer even without a question.
+HIGH_REACH_FOLLOWERS = 10_000
+_QUESTION_STARTS = (
+    "pourquoi",
+    "comment",
+    "quand",
+    "ou est",
+    "est-ce",
+    "est ce",
+    "qui ",
+    "quel",
+    "combien",
+    "why",
+    "how",
+    "when",
+    "where",
+    "who ",
+    "what",
+    "is there",
+    "can you",
+    "could you",
+    "do you",
+    "does ",
+    "will you",
+)
+_URL = re.compile(r"https?://\S+", re.I)
+
+
+def fold(text: str) -> str:
+    """Lower case, accents removed, URLs dropped, spaces squeezed: what keywords match on."""
+    text = _URL.sub(" ", text)
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " " + " ".join(bare.replace("’", "'").split()) + " "
+
+
+def _has_word(folded: str, words: tuple[str, ...]) -> bool:
+    return any((" " + w) in folded or ("'" + w) in folded or ("#" + w) in folded for w in words)
+
+
+def is_question(text: str) -> bool:
+    folded = fold(text)
+    return "?" in folded or folded.strip().startswith(_QUESTION_STARTS)
+
+
+def is_complaint(text: str) -> bool:
+    return _has_word(fold(text), COMPLAINT_WORDS)
+
+
+def is_negative(text: str) -> bool:
+    folded = fold(text)
+    return _has_word(folded, COMPLAINT_WORDS) or _has_word(folded, NEGATIVE_WORDS)
+
+
+def needs_answer(mention: Mention, *, negative: bool | None = None) -> Reason | None:
+    """Why this mention needs an answer, or ``None``. In order: a complaint (keywords, FR/EN),
+    a question (a question mark or a question word first), a negative post (``negative``
+    from the sentiment model when known, else the keywords) by an author with at least
+    ``HIGH_REACH_FOLLOWERS`` followers. Reposts never need an answer (the original does)."""
+    if mention.repost_of:
+        return None
+    text = " ".join(x for x in (mention.title, mention.text) if x)
+    if is_complaint(text):
+        return Reason.COMPLAINT
+    if is_question(text):
+        return Reason.QUESTION
+    followers = mention.author.followers or 0
+    if followers >= HIGH_REACH_FOLLOWERS and (is_negative(text) if negative is None else negative):
+        return Reason.NEGATIVE_REACH
+    return None
+
+
+# -- priority ---------------------------------------------------------------------------------
+
+#: Points of each factor (they sum to 100).
+REACH_POINTS, VELOCITY_POINTS, WAITING_POINTS = 40, 30, 30
+
+
+def priority(
+    followers: int | None, reposts: int | None, waiting: timedelta, *, sla: timedelta
+) -> int:
+    """0 to 100, higher first:
+
+    - reach, up to 40: ``8 × log10(1 + followers)`` (100,000 followers give the 40);
+    - velocity, up to 30: ``5 × log2(1 + reposts)`` (63 reposts give the 30);
+    - waiting, up to 30: the share of the SLA already spent, × 30 (a breached case gets 30).
+    """
+    reach = min(REACH_POINTS, 8 * math.log10(1 + max(0, followers or 0)))
+    velocity = min(VELOCITY_POINTS, 5 * math.log2(1 + max(0, reposts or 0)))
+    spent = max(0.0, waiting / sla) if sla > timedelta(0) else 1.0
+    waited = min(WAITING_POINTS, WAITING_POINTS * spent)
+    return round(reach + velocity + waited)
+
+
+# -- statuses ---------------------------------------------------------------------------------
+
+
+class Status(StrEnum):
+    NEW = "new"
+    ASSIGNED = "assigned"
+    WAITING = "waiting"  # for the author's answer (e.g. in private messages)
+    ANSWERED = "answered"
+    ESCALATED = "escalated"
+    CLOSED = "closed"
+
+
+#: Allowed transitions. ``assigned`` is reached by assigning; ``answered`` by sending a reply
+#: or by hand (answered elsewhere); ``escalated`` by escalating (with a role and a reason);
+#: a closed case can be reopened (``assigned``).
+TRANSITIONS: dict[Status, frozenset[Status]] = {
+    Status.NEW: frozenset({Status.ASSIGNED, Status.ESCALATED, Status.CLOSED}),
+    Status.ASSIGNED: frozenset({Status.WAITING, Status.ANSWERED, Status.ESCALATED, Status.CLOSED}),
+    Status.WAITING: frozenset({Status.ASSIGNED, Status.ANSWERED, Status.ESCALATED, Status.CLOSED}),
+    Status.ANSWERED: frozenset({Status.ASSIGNED, Status.WAITING, Status.CLOSED}),
+    Status.ESCALATED: frozenset({Status.ASSIGNED, Status.ANSWERED, Status.CLOSED}),
+    Status.CLOSED: frozenset({Status.ASSIGNED}),
+}
+#: Statuses in which the SLA clock is stopped.
+SLA_STOPPED = frozenset({Status.ANSWERED, Status.CLOSED})
+
+
+def can_transition(old: Status | str, new: Status | str) -> bool:
+    return Status(new) in TRANSITIONS[Status(old)]
+
+
+# -- SLA --------------------------------------------------------------------------------------
+
+SlaState = Literal["ok", "warning", "breached"]
+DEFAULT_SLA = timedelta(hours=24)
+#: A case is in ``warning`` when this share of its SLA is left or less (6 h of 24 h).
+WARNING_SHARE = 0.25
+
+
+class SlaClock(Protocol):
+    """What the SLA needs of a case."""
+
+    @property
+    def status(self) -> Status: ...
+    @property
+    def opened_at(self) -> datetime: ...
+    @property
+    def due_at(self) -> datetime: ...
+
+
+def sla_state(case: SlaClock, now: datetime) -> SlaState:
+    """``breached`` once ``due_at`` is past, ``warning`` when a quarter of the SLA or less is
+    left, else ``ok``. Answered and closed cases are ``ok``: their clock is stopped."""
+    if case.status in SLA_STOPPED:
+        return "ok"
+    if now >= case.due_at:
+        return "breached"
+    window = case.due_at - case.opened_at
+    if case.due_at - now <= window * WARNING_SHARE:
+        return "warning"
+    return "ok"
+
+
+# -- escalation and moderation ----------------------------------------------------------------
+
+
+class EscalationRole(StrEnum):
+    PR = "pr"
+    LEGAL = "legal"
+
+
+class HideReason(StrEnum):
+    """The code of conduct: the only reasons to hide a post. Criticism is not one of them."""
+
+    INSULT = "insult"
+    THREAT = "threat"
+    HATE = "hate"
+    SPAM = "spam"
+    PERSONAL_DATA = "personal_data"
+
+
+# -- the reply playbook -----------------------------------------------------------------------
+
+#: A public reply promises no compensation: these words are flagged (folded, FR/EN).
+COMPENSATION_WORDS = (
+    "rembours",
+    "dedommag",
+    "indemnis",
+    "compens",
+    "geste commercial",
+    "bon d'achat",
+    "gratuit",
+    "refund",
+    "reimburs",
+    "compensat",
+    "voucher",
+    "free of charge",
+    "money back",
+)
+
+
+def playbook_warnings(text: str) -> list[str]:
+    """What a public reply breaks of the playbook, as stable codes:
+    ``compensation`` (a public promise of money or goods) and ``no_private_channel`` (it does
+    not invite to continue in private messages)."""
+    folded = fold(text)
+    warnings = []
+    if _has_word(folded, COMPENSATION_WORDS):
+        warnings.append("compensation")
+    private = ("message prive", "mp ", "dm ", "message direct", "private message", "direct message")
+    if not _has_word(folded, private):
+        warnings.append("no_private_channel")
+    return warnings
