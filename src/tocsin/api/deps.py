@@ -97,6 +97,13 @@ WatchReader = Annotated[User, Depends(Need(Permission.WATCHES_READ))]
 MentionReader = Annotated[User, Depends(Need(Permission.MENTIONS_READ))]
 MentionExporter = Annotated[User, Depends(Need(Permission.MENTIONS_EXPORT))]
 UserManager = Annotated[User, Depends(Need(Permission.USERS_MANAGE))]
+CaseReader = Annotated[User, Depends(Need(Permission.CASES_READ))]
+CaseWorker = Annotated[User, Depends(Need(Permission.CASES_WORK))]
+ReplyApprover = Annotated[User, Depends(Need(Permission.REPLIES_APPROVE))]
+CaseEscalator = Annotated[User, Depends(Need(Permission.CASES_ESCALATE))]
+TemplateManager = Annotated[User, Depends(Need(Permission.TEMPLATES_MANAGE))]
+Moderator = Annotated[User, Depends(Need(Permission.MENTIONS_MODERATE))]
+AuditReader = Annotated[User, Depends(Need(Permission.AUDIT_READ))]
 
 
 async def verify_csrf(request: Request, settings: SettingsDep) -> None:

@@ -4,6 +4,7 @@ and one place that picks JSON or a page: paths under ``/api/`` get JSON, the res
     ApiError            raised by endpoints and dependencies: a status and a message
     QueryError          (tocsin.errors) an invalid watch query: 400 with its ``position``
     StoreError          (tocsin.errors) the database is missing or refuses: 503
+    NotFound, Conflict  (tocsin.respond) no such case, reply…: 404; not in this state: 409
     TocsinError         any other user error: 400
     HTTPException       Starlette's (unknown route, wrong method): its status
     RequestValidationError  a bad parameter: 400 naming it
@@ -23,6 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tocsin.errors import QueryError, StoreError, TocsinError
+from tocsin.respond.errors import Conflict, NotFound
 
 log = logging.getLogger("tocsin.web")
 
@@ -98,6 +100,12 @@ def install_error_handlers(app: FastAPI, respond: ErrorResponder) -> None:
     async def tocsin_error(request: Request, exc: Exception) -> Response:
         return respond(request, 400, str(exc))
 
+    async def not_found(request: Request, exc: Exception) -> Response:
+        return respond(request, 404, str(exc))
+
+    async def conflict(request: Request, exc: Exception) -> Response:
+        return respond(request, 409, str(exc))
+
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
         return respond(request, exc.status_code, str(exc.detail), dict(exc.headers or {}))
@@ -110,6 +118,8 @@ def install_error_handlers(app: FastAPI, respond: ErrorResponder) -> None:
     app.add_exception_handler(QueryError, query_error)
     app.add_exception_handler(StoreError, store_error)
     app.add_exception_handler(TocsinError, tocsin_error)
+    app.add_exception_handler(NotFound, not_found)
+    app.add_exception_handler(Conflict, conflict)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(RequestValidationError, validation_error)
 

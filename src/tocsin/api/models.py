@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from tocsin.api.auth.accounts import TokenInfo, User
 from tocsin.api.auth.permissions import Role, permissions_of
 from tocsin.domain import Watch
+from tocsin.respond.moderation import Decision
 from tocsin.store.base import StoredMention
 
 
@@ -63,6 +64,22 @@ class MetricsPublic(BaseModel):
     views: int | None
 
 
+class HiddenPublic(BaseModel):
+    reason: str
+    note: str | None = Field(description="Shown to moderators only.")
+    decided_by: str | None
+    decided_at: datetime | None
+
+    @classmethod
+    def of(cls, decision: Decision, *, full: bool) -> HiddenPublic:
+        return cls(
+            reason=decision.reason.value,
+            note=decision.note if full else None,
+            decided_by=decision.decided_by if full else None,
+            decided_at=decision.decided_at if full else None,
+        )
+
+
 class MentionPublic(BaseModel):
     platform: str
     native_id: str
@@ -81,11 +98,19 @@ class MentionPublic(BaseModel):
     links: list[str]
     metrics: MetricsPublic
     watch_ids: list[str]
+    hidden: HiddenPublic | None = Field(
+        default=None,
+        description="Hidden by a moderator: the reason; text, title and links are withheld "
+        "from roles that may not moderate.",
+    )
 
     @classmethod
-    def of(cls, item: StoredMention) -> MentionPublic:
+    def of(
+        cls, item: StoredMention, hidden: Decision | None = None, *, reveal: bool = True
+    ) -> MentionPublic:
         m = item.mention
         a = m.author
+        withhold = hidden is not None and hidden.hidden and not reveal
         return cls(
             platform=m.platform,
             native_id=m.native_id,
@@ -98,8 +123,8 @@ class MentionPublic(BaseModel):
                 followers=a.followers,
                 verified=a.verified,
             ),
-            text=m.text,
-            title=m.title,
+            text="" if withhold else m.text,
+            title=None if withhold else m.title,
             language=m.language,
             created_at=m.created_at,
             edited_at=m.edited_at,
@@ -108,9 +133,10 @@ class MentionPublic(BaseModel):
             quote_of=m.quote_of,
             hashtags=list(m.hashtags),
             mentions=list(m.mentions),
-            links=list(m.links),
+            links=[] if withhold else list(m.links),
             metrics=MetricsPublic(**m.metrics.as_dict()),
             watch_ids=list(item.watch_ids),
+            hidden=HiddenPublic.of(hidden, full=reveal) if hidden and hidden.hidden else None,
         )
 
 

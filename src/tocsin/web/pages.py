@@ -21,6 +21,8 @@ from tocsin.api.reads import Cursor, parse_time, search_page, volume_series, vol
 from tocsin.domain.watch import MAX_QUERY_CHARS
 from tocsin.errors import QueryError, UsageError
 from tocsin.query import parse
+from tocsin.respond import cases, moderation
+from tocsin.respond.rules import HideReason
 from tocsin.store.base import SearchQuery
 from tocsin.store.rollup import ALL
 from tocsin.store.sqlite import SQLiteStore
@@ -244,6 +246,8 @@ def search(
         return pages.render(request, "search.html", status=400, **context)
     filled = {k: v for k, v in form.items() if v}
     context["results"] = results
+    context["hidden"] = moderation.hidden_among(store.db, (i.mention.key for i in results))
+    context["reveal"] = allowed(user.role, Permission.MENTIONS_MODERATE)
     if next_cursor is not None:
         context["next_url"] = "/search?" + urlencode({**filled, "cursor": next_cursor.encode()})
     if allowed(user.role, Permission.MENTIONS_EXPORT):
@@ -272,7 +276,18 @@ def mention_page(
     ):
         if ref:
             context.append((relation, ref, store.get_mention(m.platform, ref)))
-    return pages.render(request, "mention.html", item=item, m=m, thread=context)
+    decision = moderation.get(store.db, m.platform, m.native_id)
+    return pages.render(
+        request,
+        "mention.html",
+        item=item,
+        m=m,
+        thread=context,
+        case=cases.find(store.db, m.platform, m.native_id),
+        hidden=decision if decision is not None and decision.hidden else None,
+        reveal=allowed(user.role, Permission.MENTIONS_MODERATE),
+        hide_reasons=[r.value for r in HideReason],
+    )
 
 
 # -- account ----------------------------------------------------------------------------------

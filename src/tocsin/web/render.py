@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse,
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from tocsin.api.auth import csrf
+from tocsin.api.auth.permissions import Permission, allowed
 from tocsin.api.settings import ServerSettings
 from tocsin.web.i18n import LANGUAGES, Translator, choose_language
 from tocsin.web.safe import neutralise, safe_href
@@ -57,11 +58,17 @@ class Pages:
             new_binding = csrf.new_binding()
             bound = "anonymous:" + new_binding
         here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        user = getattr(request.state, "user", None)
+
+        def can(permission: str) -> bool:
+            return user is not None and allowed(user.role, Permission(permission))
+
         html = self.env.get_template(name).render(
             t=Translator(lang),
             lang=lang,
             languages=LANGUAGES,
-            user=getattr(request.state, "user", None),
+            user=user,
+            can=can,
             csrf_field=csrf.CSRF_FIELD,
             csrf_token=csrf.token_for(self.settings.secret, bound),
             here=here,

@@ -8,8 +8,8 @@ from enum import StrEnum
 
 class Role(StrEnum):
     ADMIN = "admin"  # everything, including users
-    MANAGER = "manager"  # the brand's team lead: exports, and later watches and templates
-    AGENT = "agent"  # a community manager: reads, and later works the inbox
+    MANAGER = "manager"  # the brand's team lead: exports, approvals, escalation, moderation
+    AGENT = "agent"  # a community manager: reads and works the inbox
     VIEWER = "viewer"  # reads only
 
 
@@ -19,9 +19,18 @@ class Permission(StrEnum):
     MENTIONS_READ = "mentions:read"
     MENTIONS_EXPORT = "mentions:export"
     USERS_MANAGE = "users:manage"
+    CASES_READ = "cases:read"  # the inbox, cases, reply templates
+    CASES_WORK = "cases:work"  # open, assign, change status, note, draft and send replies
+    REPLIES_APPROVE = "replies:approve"  # approve a draft; send without approval
+    CASES_ESCALATE = "cases:escalate"  # hand a case to PR or legal
+    TEMPLATES_MANAGE = "templates:manage"  # edit the reply templates
+    MENTIONS_MODERATE = "mentions:moderate"  # hide and unhide posts; see hidden ones
+    AUDIT_READ = "audit:read"  # the audit log and its export
 
 
 _ALL = frozenset(Role)
+_WORKERS = frozenset({Role.ADMIN, Role.MANAGER, Role.AGENT})
+_LEADS = frozenset({Role.ADMIN, Role.MANAGER})
 
 #: The permission table: who holds each permission.
 PERMISSIONS: dict[Permission, frozenset[Role]] = {
@@ -30,6 +39,13 @@ PERMISSIONS: dict[Permission, frozenset[Role]] = {
     Permission.MENTIONS_READ: _ALL,
     Permission.MENTIONS_EXPORT: frozenset({Role.ADMIN, Role.MANAGER}),
     Permission.USERS_MANAGE: frozenset({Role.ADMIN}),
+    Permission.CASES_READ: _ALL,
+    Permission.CASES_WORK: _WORKERS,
+    Permission.REPLIES_APPROVE: _LEADS,
+    Permission.CASES_ESCALATE: _LEADS,
+    Permission.TEMPLATES_MANAGE: _LEADS,
+    Permission.MENTIONS_MODERATE: _LEADS,
+    Permission.AUDIT_READ: _LEADS,
 }
 
 

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
+from tocsin.api.auth.permissions import Permission, allowed
 from tocsin.api.deps import (
     MentionExporter,
     MentionReader,
@@ -21,6 +22,7 @@ from tocsin.api.models import MentionPublic, MentionsPublic
 from tocsin.api.reads import Cursor, search_page
 from tocsin.api.routes.params import SearchDep
 from tocsin.export import write_csv
+from tocsin.respond import moderation
 from tocsin.store.base import SearchQuery, StoredMention
 
 router = APIRouter(tags=["mentions"])
@@ -54,8 +56,10 @@ def search_mentions(
     parameters. An invalid ``q`` is a 400 whose ``position`` points at the fault."""
     after = Cursor.decode(cursor) if cursor else None
     items, next_cursor = search_page(store, query, limit, after)
+    hidden = moderation.hidden_among(store.db, (i.mention.key for i in items))
+    reveal = allowed(user.role, Permission.MENTIONS_MODERATE)
     return MentionsPublic(
-        data=[MentionPublic.of(i) for i in items],
+        data=[MentionPublic.of(i, hidden.get(i.mention.key), reveal=reveal) for i in items],
         count=len(items),
         next_cursor=next_cursor.encode() if next_cursor else None,
     )
@@ -133,4 +137,5 @@ def get_mention(
     item = store.get_mention(platform, native_id)
     if item is None:
         raise ApiError(404, "no such mention")
-    return MentionPublic.of(item)
+    reveal = allowed(user.role, Permission.MENTIONS_MODERATE)
+    return MentionPublic.of(item, moderation.get(store.db, platform, native_id), reveal=reveal)
