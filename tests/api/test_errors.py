@@ -133,6 +133,7 @@ def test_openapi_document(anonymous: TestClient) -> None:
         "createUser": ("POST", "/api/users"),
         "listCases": ("GET", "/api/cases"),
         "openCase": ("POST", "/api/cases"),
+        "triageCases": ("POST", "/api/cases/triage"),
         "getCase": ("GET", "/api/cases/{case_id}"),
         "assignCase": ("POST", "/api/cases/{case_id}/assign"),
         "setCaseStatus": ("POST", "/api/cases/{case_id}/status"),

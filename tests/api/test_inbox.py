@@ -220,3 +220,30 @@ def test_inbox_lists_by_priority(team: dict[Role, Signed]) -> None:
     assert priorities == sorted(priorities, reverse=True)
     mine = team[Role.AGENT].client.get("/api/cases?mine=true").json()["data"]
     assert mine and all(c["assignee"] == "agent" for c in mine)
+
+
+def test_triage_opens_cases_by_the_rule_once(team: dict[Role, Signed]) -> None:
+    agent = team[Role.AGENT]
+    first = call(agent, "POST", "/api/cases/triage", json={"since": "2000-01-01"})
+    assert first.status_code == 201, first.text
+    opened = first.json()["data"]
+    assert opened and {c["reason"] for c in opened} <= {"question", "complaint", "negative_reach"}
+    assert "1006" not in {c["native_id"] for c in opened}  # "rien à voir": nothing to answer
+    again = call(agent, "POST", "/api/cases/triage", json={"since": "2000-01-01"})
+    assert again.json()["count"] == 0
+    assert call(agent, "POST", "/api/cases/triage", json={"watch": "nope"}).status_code == 404
+    assert call(agent, "POST", "/api/cases/triage", json={"since": "soon"}).status_code == 400
+    assert (
+        team[Role.VIEWER]
+        .client.post("/api/cases/triage", json={}, headers={"x-csrf-token": team[Role.VIEWER].csrf})
+        .status_code
+        == 403
+    )
+
+
+def test_ids_out_of_range_are_400s(team: dict[Role, Signed]) -> None:
+    viewer = team[Role.VIEWER].client
+    assert viewer.get(f"/api/cases/{2**70}").status_code == 400
+    assert viewer.get("/api/cases/0").status_code == 400
+    assert team[Role.MANAGER].client.get(f"/api/audit?before={2**70}").status_code == 400
+    assert viewer.get(f"/cases/{2**70}").status_code == 400

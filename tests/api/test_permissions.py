@@ -38,6 +38,7 @@ REQUESTS: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {
     ("GET", "/api/cases"): ("/api/cases", {}),
     ("POST", "/api/cases"): ("/api/cases", {"json": {"platform": "x", "native_id": "nope"}}),
     ("GET", "/api/cases/{case_id}"): ("/api/cases/999999", {}),
+    ("POST", "/api/cases/triage"): ("/api/cases/triage", {"json": {"watch": "nope"}}),
     ("POST", "/api/cases/{case_id}/assign"): ("/api/cases/999999/assign", {"json": {}}),
     ("POST", "/api/cases/{case_id}/status"): (
         "/api/cases/999999/status",
@@ -71,6 +72,7 @@ REQUESTS: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {
     ("GET", "/inbox"): ("/inbox", {}),
     ("GET", "/cases/{case_id}"): ("/cases/999999", {}),
     ("GET", "/audit"): ("/audit", {}),
+    ("POST", "/inbox/triage"): ("/inbox/triage", {"data": {"since": "x"}}),
     ("POST", "/cases/open"): ("/cases/open", {"data": {"platform": "x", "native_id": "nope"}}),
     ("POST", "/cases/{case_id}/assign"): ("/cases/999999/assign", {"data": {}}),
     ("POST", "/cases/{case_id}/status"): ("/cases/999999/status", {"data": {"status": "closed"}}),

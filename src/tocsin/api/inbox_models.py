@@ -118,6 +118,12 @@ class CaseOpen(BaseModel):
     native_id: str = Field(min_length=1, max_length=512)
 
 
+class TriageRequest(BaseModel):
+    since: str = Field(default="24h", max_length=64, description="ISO time or 36h / 7d.")
+    watch: str | None = Field(default=None, max_length=64, description="A watch id.")
+    limit: int = Field(default=1_000, ge=1, le=10_000, description="Mentions looked at.")
+
+
 class CaseAssign(BaseModel):
     assignee: str | None = Field(
         default=None, max_length=64, description="A user name; omitted: round-robin."

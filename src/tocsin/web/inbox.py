@@ -24,6 +24,7 @@ from tocsin.api.deps import (
     StoreDep,
 )
 from tocsin.api.errors import ApiError
+from tocsin.api.routes.inbox import MAX_ROW_ID, RowId, triage_recent
 from tocsin.respond import audit, cases, moderation, replies
 from tocsin.respond.rules import TRANSITIONS, EscalationRole, HideReason, Status
 from tocsin.store.base import StoredMention
@@ -102,7 +103,7 @@ def inbox(
 
 @router.get("/cases/{case_id}", response_class=HTMLResponse)
 def case_page(
-    request: Request, pages: PagesDep, store: StoreDep, user: CaseReader, case_id: int
+    request: Request, pages: PagesDep, store: StoreDep, user: CaseReader, case_id: RowId
 ) -> Response:
     now = _now()
     case = cases.get(store.db, case_id)
@@ -138,6 +139,16 @@ def case_page(
 Text = Annotated[str, Form(max_length=5_000)]
 
 
+@router.post("/inbox/triage")
+def triage_form(
+    store: StoreDep,
+    user: CaseWorker,
+    since: Annotated[str, Form(max_length=64)] = "24h",
+) -> Response:
+    triage_recent(store, user.username, since, None, 1_000)
+    return RedirectResponse("/inbox", status_code=303)
+
+
 @router.post("/cases/open")
 def open_case_form(
     store: StoreDep,
@@ -156,7 +167,7 @@ def open_case_form(
 
 @router.post("/cases/{case_id}/assign")
 def assign_form(
-    case_id: int,
+    case_id: RowId,
     store: StoreDep,
     user: CaseWorker,
     assignee: Annotated[str, Form(max_length=64)] = "",
@@ -173,7 +184,7 @@ def assign_form(
 
 @router.post("/cases/{case_id}/status")
 def status_form(
-    case_id: int,
+    case_id: RowId,
     store: StoreDep,
     user: CaseWorker,
     status: Annotated[str, Form(max_length=16)],
@@ -186,7 +197,7 @@ def status_form(
 
 @router.post("/cases/{case_id}/notes")
 def note_form(
-    case_id: int,
+    case_id: RowId,
     store: StoreDep,
     user: CaseWorker,
     body: Annotated[str, Form(min_length=1, max_length=5_000)],
@@ -197,7 +208,7 @@ def note_form(
 
 @router.post("/cases/{case_id}/escalate")
 def escalate_form(
-    case_id: int,
+    case_id: RowId,
     store: StoreDep,
     user: CaseEscalator,
     role: Annotated[str, Form(max_length=16)],
@@ -211,7 +222,7 @@ def escalate_form(
 
 @router.post("/cases/{case_id}/replies")
 def draft_form(
-    case_id: int,
+    case_id: RowId,
     store: StoreDep,
     user: CaseWorker,
     lang: Annotated[str, Form(max_length=2)],
@@ -236,7 +247,7 @@ def draft_form(
 
 @router.post("/replies/{reply_id}/edit")
 def edit_form(
-    reply_id: int,
+    reply_id: RowId,
     store: StoreDep,
     user: CaseWorker,
     body: Annotated[str, Form(min_length=1, max_length=5_000)],
@@ -245,12 +256,12 @@ def edit_form(
 
 
 @router.post("/replies/{reply_id}/approve")
-def approve_form(reply_id: int, store: StoreDep, user: ReplyApprover) -> Response:
+def approve_form(reply_id: RowId, store: StoreDep, user: ReplyApprover) -> Response:
     return _to_case(replies.approve(store.db, reply_id, user.username).case_id)
 
 
 @router.post("/replies/{reply_id}/send")
-def send_form(reply_id: int, store: StoreDep, user: CaseWorker) -> Response:
+def send_form(reply_id: RowId, store: StoreDep, user: CaseWorker) -> Response:
     may_approve = allowed(user.role, Permission.REPLIES_APPROVE)
     reply = replies.send(store.db, reply_id, user.username, may_approve=may_approve)
     return _to_case(reply.case_id)
@@ -264,7 +275,7 @@ def hide_form(
     native_id: Annotated[str, Form(min_length=1, max_length=512)],
     reason: Annotated[str, Form(max_length=32)],
     note: Annotated[str, Form(max_length=1_000)] = "",
-    case_id: Annotated[int | None, Form()] = None,
+    case_id: Annotated[int | None, Form(ge=1, le=MAX_ROW_ID)] = None,
 ) -> Response:
     moderation.hide(store.db, platform, native_id, reason, user.username, note=note)
     return _back(platform, native_id, case_id)
@@ -276,7 +287,7 @@ def unhide_form(
     user: Moderator,
     platform: Annotated[str, Form(min_length=1, max_length=32)],
     native_id: Annotated[str, Form(min_length=1, max_length=512)],
-    case_id: Annotated[int | None, Form()] = None,
+    case_id: Annotated[int | None, Form(ge=1, le=MAX_ROW_ID)] = None,
 ) -> Response:
     moderation.unhide(store.db, platform, native_id, user.username)
     return _back(platform, native_id, case_id)
@@ -295,7 +306,7 @@ def audit_page(
     pages: PagesDep,
     store: StoreDep,
     user: AuditReader,
-    before: Annotated[int | None, Query(ge=1)] = None,
+    before: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)] = None,
 ) -> Response:
     items = audit.entries(store.db, limit=100, before_id=before)
     older = f"/audit?before={items[-1].id}" if len(items) == 100 else None

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
 from tocsin.api.auth.accounts import Accounts, User
@@ -43,14 +43,20 @@ from tocsin.api.inbox_models import (
     TemplatePublic,
     TemplateSet,
     TemplatesPublic,
+    TriageRequest,
     UnhideRequest,
 )
 from tocsin.api.models import HiddenPublic, MentionPublic
+from tocsin.api.reads import parse_time
 from tocsin.respond import audit, cases, moderation, replies
 from tocsin.respond.rules import Status
+from tocsin.store.base import SearchQuery
 from tocsin.store.sqlite import SQLiteStore
 
 router = APIRouter(tags=["inbox"])
+#: SQLite's largest integer: a bigger id is a 400, not an overflow.
+MAX_ROW_ID = 2**63 - 1
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 _CONFLICT: dict[int | str, dict[str, Any]] = {
     409: {"description": "Not possible in the current state"}
 }
@@ -111,14 +117,34 @@ def open_case(body: CaseOpen, user: CaseWorker, store: StoreDep) -> CasePublic:
     return CasePublic.of(case, _now())
 
 
+def triage_recent(
+    store: SQLiteStore, actor: str, since: str, watch: str | None, limit: int
+) -> list[cases.Case]:
+    """Open a case for every recent mention that ``needs_answer`` (newest first, at most
+    ``limit`` mentions looked at)."""
+    query = SearchQuery(since=parse_time(since), watch_id=watch or None, limit=limit)
+    return cases.triage(store.db, [i.mention for i in store.search(query)], actor=actor)
+
+
+@router.post("/cases/triage", operation_id="triageCases", status_code=201)
+def triage(body: TriageRequest, user: CaseWorker, store: StoreDep) -> CasesPublic:
+    """Run the answer rule (questions, complaints, negative high-reach posts) over recent
+    mentions and open a case for each that has none: the cases opened."""
+    if body.watch and store.get_watch(body.watch) is None:
+        raise ApiError(404, "no such watch")
+    opened = triage_recent(store, user.username, body.since, body.watch, body.limit)
+    now = _now()
+    return CasesPublic(data=[CasePublic.of(c, now) for c in opened], count=len(opened))
+
+
 @router.get("/cases/{case_id}", operation_id="getCase")
-def get_case(case_id: int, user: CaseReader, store: StoreDep) -> CaseDetailPublic:
+def get_case(case_id: RowId, user: CaseReader, store: StoreDep) -> CaseDetailPublic:
     """One case with its post, internal notes and replies."""
     return case_detail(store, cases.get(store.db, case_id), user, _now())
 
 
 @router.post("/cases/{case_id}/assign", operation_id="assignCase", responses=_CONFLICT)
-def assign_case(case_id: int, body: CaseAssign, user: CaseWorker, store: StoreDep) -> CasePublic:
+def assign_case(case_id: RowId, body: CaseAssign, user: CaseWorker, store: StoreDep) -> CasePublic:
     """Give the case to a user by name, or (no ``assignee``) to the next agent in turn."""
     if body.assignee is None:
         case = cases.assign_round_robin(store.db, case_id, user.username)
@@ -132,7 +158,7 @@ def assign_case(case_id: int, body: CaseAssign, user: CaseWorker, store: StoreDe
 
 @router.post("/cases/{case_id}/status", operation_id="setCaseStatus", responses=_CONFLICT)
 def set_case_status(
-    case_id: int, body: CaseStatusChange, user: CaseWorker, store: StoreDep
+    case_id: RowId, body: CaseStatusChange, user: CaseWorker, store: StoreDep
 ) -> CasePublic:
     """Move the case (``next_statuses`` says where it may go; escalating has its own call)."""
     return CasePublic.of(cases.transition(store.db, case_id, body.status, user.username), _now())
@@ -140,7 +166,7 @@ def set_case_status(
 
 @router.post("/cases/{case_id}/notes", operation_id="addCaseNote", status_code=201)
 def add_case_note(
-    case_id: int, body: CaseNoteCreate, user: CaseWorker, store: StoreDep
+    case_id: RowId, body: CaseNoteCreate, user: CaseWorker, store: StoreDep
 ) -> NotePublic:
     """An internal note: never public."""
     return NotePublic.of(cases.add_note(store.db, case_id, body.body, user.username))
@@ -148,7 +174,7 @@ def add_case_note(
 
 @router.post("/cases/{case_id}/escalate", operation_id="escalateCase", responses=_CONFLICT)
 def escalate_case(
-    case_id: int, body: CaseEscalate, user: CaseEscalator, store: StoreDep
+    case_id: RowId, body: CaseEscalate, user: CaseEscalator, store: StoreDep
 ) -> CasePublic:
     """Hand the case to PR or legal, with a reason."""
     case = cases.escalate(store.db, case_id, body.role, body.reason, user.username)
@@ -161,7 +187,7 @@ def escalate_case(
 @router.post(
     "/cases/{case_id}/replies", operation_id="draftReply", status_code=201, responses=_CONFLICT
 )
-def draft_reply(case_id: int, body: ReplyDraft, user: CaseWorker, store: StoreDep) -> ReplyPublic:
+def draft_reply(case_id: RowId, body: ReplyDraft, user: CaseWorker, store: StoreDep) -> ReplyPublic:
     """A draft: your ``body``, or a ``template`` filled with the author's handle."""
     if (body.body is None) == (body.template is None):
         raise ApiError(400, "send either body or template")
@@ -181,19 +207,19 @@ def draft_reply(case_id: int, body: ReplyDraft, user: CaseWorker, store: StoreDe
 
 
 @router.put("/replies/{reply_id}", operation_id="editReply", responses=_CONFLICT)
-def edit_reply(reply_id: int, body: ReplyEdit, user: CaseWorker, store: StoreDep) -> ReplyPublic:
+def edit_reply(reply_id: RowId, body: ReplyEdit, user: CaseWorker, store: StoreDep) -> ReplyPublic:
     """Change a reply not sent yet; an approved one needs approving again."""
     return ReplyPublic.of(replies.edit(store.db, reply_id, body.body, user.username))
 
 
 @router.post("/replies/{reply_id}/approve", operation_id="approveReply", responses=_CONFLICT)
-def approve_reply(reply_id: int, user: ReplyApprover, store: StoreDep) -> ReplyPublic:
+def approve_reply(reply_id: RowId, user: ReplyApprover, store: StoreDep) -> ReplyPublic:
     """Approve a draft for sending."""
     return ReplyPublic.of(replies.approve(store.db, reply_id, user.username))
 
 
 @router.post("/replies/{reply_id}/send", operation_id="sendReply", responses=_CONFLICT)
-def send_reply(reply_id: int, user: CaseWorker, store: StoreDep) -> ReplyPublic:
+def send_reply(reply_id: RowId, user: CaseWorker, store: StoreDep) -> ReplyPublic:
     """Record the reply as sent (not posted to the network yet) and the case as answered.
     Agents send approved replies only; managers and admins approve by sending."""
     may_approve = allowed(user.role, Permission.REPLIES_APPROVE)
@@ -258,7 +284,7 @@ def list_audit(
     user: AuditReader,
     store: StoreDep,
     limit: Annotated[int, Query(ge=1, le=1_000)] = 100,
-    before: Annotated[int | None, Query(ge=1)] = None,
+    before: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)] = None,
     target: Annotated[str | None, Query(max_length=600)] = None,
     actor: Annotated[str | None, Query(max_length=64)] = None,
 ) -> AuditPublic:
