@@ -5,9 +5,11 @@ weights ship inside the wheel, so nothing is downloaded at run time. This module
 stream of social posts needs around it:
 
 - **one text preparation** shared with training (``textprep.prepare``: handles, links, length);
-- **deliberate BLAS threads**: ``threads`` defaults to ``$TOCSIN_ENCODER_THREADS`` or 2, applied
-  through threadpoolctl around every call (four threads fighting over two busy cores ran
-  20 times slower than two);
+- **deliberate BLAS threads**: ``threads`` defaults to ``$TOCSIN_ENCODER_THREADS`` or 1, applied
+  through threadpoolctl around every call. Measured on the 2-core machine: 2 threads encode
+  ~30 % faster than 1 when both cores are idle, but 4-6 times slower than 1 as soon as another
+  process holds a core (OpenBLAS threads wait on each other), and 4 threads on 2 cores fall to
+  a few dozen posts a second. One thread per process, and more processes, scale safely;
 - **batching by length**: texts are encoded shortest first, so the encoder's token-budgeted
   micro-batches are evenly filled, and results are put back in input order;
 - **a cache of identical texts**: reposts and copy-paste campaigns repeat the same words; an LRU
@@ -31,12 +33,12 @@ import numpy as np
 from tocsin.enrich.textprep import prepare
 
 DIM = 512
-DEFAULT_THREADS = 2
+DEFAULT_THREADS = 1
 THREADS_ENV = "TOCSIN_ENCODER_THREADS"
 
 
 def default_threads() -> int:
-    """``$TOCSIN_ENCODER_THREADS`` if set, else 2 (never more than the machine's cores)."""
+    """``$TOCSIN_ENCODER_THREADS`` if set, else 1 (see the module's docstring for why)."""
     value = os.environ.get(THREADS_ENV, "")
     if value.strip().isdigit() and int(value) > 0:
         return int(value)

@@ -1,0 +1,113 @@
+"""Enrichment benchmark: USE embeddings and the sentiment head, posts per second and peak RSS.
+
+    python bench/enrich.py                 # 20,000 demo posts, 1 encoder thread
+    python bench/enrich.py --posts 5000 --threads 2
+
+Posts come from the demo generator (FR/EN brand mentions, reposts included: ~15 % of texts
+repeat). They go through in batches of 2,000, as the in-process runner sends them. Printed:
+
+- embedding, every text encoded (cache off) and with the cache of identical texts;
+- the sentiment head alone, on embeddings already computed (n-grams + linear + MLP);
+- sentiment end to end (embedding with cache + head), the figure the pipeline will see;
+- sentiment fast mode (character n-grams only, no encoder);
+- the peak resident memory of the process (the encoder holds ~100 MB).
+
+Set the BLAS threads with ``--threads`` (default 1, as ``Embedder``): more threads than free cores
+is far slower, and the figures move with whatever else the machine runs: say what it ran.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import resource
+import sys
+import time
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from tocsin.demo import DemoConfig, generate
+from tocsin.enrich.embedding import Embedder
+from tocsin.enrich.sentiment import SentimentEnricher, SentimentModel
+
+BATCH = 2_000
+
+
+def batches(items: Sequence[str], size: int = BATCH) -> list[Sequence[str]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def timed(label: str, n: int, run: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    run()
+    took = time.perf_counter() - started
+    print(f"{label:<52} {n / took:>10,.0f} posts/s  ({took:.1f} s)", flush=True)
+    return n / took
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--posts", type=int, default=20_000)
+    parser.add_argument("--threads", type=int, default=1, help="encoder BLAS threads")
+    args = parser.parse_args()
+
+    stream, _ = generate(DemoConfig.sized(args.posts, days=7))
+    mentions = list(itertools.islice(stream, args.posts))
+    texts = [m.text for m in mentions]
+    langs = [m.language for m in mentions]
+    n = len(texts)
+    print(
+        f"{n:,} demo posts, {len(set(texts)):,} distinct texts; encoder threads {args.threads}, "
+        f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}, "
+        f"{os.cpu_count()} cores",
+        flush=True,
+    )
+
+    model = SentimentModel.load()
+    warm = Embedder(threads=args.threads, cache_size=0)
+    warm.encode(["warm up"])  # loading (~1 s) is not throughput
+
+    timed(
+        "embedding, cache off",
+        n,
+        lambda: [warm.encode(b) for b in batches(texts)],
+    )
+    cached = Embedder(threads=args.threads)
+    cached._use = warm._use
+    timed(
+        "embedding, cache of identical texts", n, lambda: [cached.encode(b) for b in batches(texts)]
+    )
+
+    emb = np.vstack([warm.encode(b) for b in batches(texts[: min(n, 4_000)])])
+    k = len(emb)
+    timed(
+        "sentiment head alone (on embeddings)",
+        k,
+        lambda: model.probabilities(texts[:k], emb, langs[:k]),
+    )
+    full = SentimentEnricher(model=model, embedder=Embedder(threads=args.threads))
+    full.embedder._use = warm._use
+    timed(
+        "sentiment end to end (embedding with cache + head)",
+        n,
+        lambda: [
+            full.analyse_texts(texts[i : i + BATCH], langs[i : i + BATCH])
+            for i in range(0, n, BATCH)
+        ],
+    )
+    fast = SentimentEnricher(model=model, fast=True)
+    timed(
+        "sentiment fast mode (character n-grams only)",
+        n,
+        lambda: [fast.analyse_texts(b) for b in batches(texts)],
+    )
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"load average at the end {load} (1, 5, 15 min)")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(f"peak RSS {peak / 1024:,.0f} MB", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
