@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import sqlite3
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -28,6 +29,8 @@ def test_a_case_from_opening_to_closing(team: dict[Role, Signed]) -> None:
     case = opened.json()
     assert (case["status"], case["reason"], case["sla"]) == ("new", "manual", "ok")
     assert 0 <= case["priority"] <= 100
+    opened_at, due_at = (datetime.fromisoformat(case[k]) for k in ("opened_at", "due_at"))
+    assert due_at - opened_at == timedelta(hours=24)  # TOCSIN_SLA_HOURS
     again = call(agent, "POST", "/api/cases", json={"platform": "x", "native_id": "parent"})
     assert again.status_code == 409
     assert again.json()["ok"] is False

@@ -249,7 +249,16 @@ def test_templates_are_editable_and_checked(store: SQLiteStore) -> None:
     )
     assert t.edited
     assert replies.render(t.body, handle="h", agent="a") == "Hi @h, DM us. a"
-    for bad in ("{password}", "{handle", "{0}", "{handle.__class__}", ""):
+    assert replies.render(t.body, handle="\u202eailefac", agent="a") == "Hi @ailefac, DM us. a"
+    for bad in (
+        "{password}",
+        "{handle",
+        "{0}",
+        "{handle.__class__}",
+        "{handle:>999999999}",
+        "{handle!r}",
+        "",
+    ):
         with pytest.raises(Conflict):
             replies.set_template(store.db, "acknowledge", "en", bad, "manager")
     with pytest.raises(Conflict):

@@ -158,3 +158,20 @@ def test_inbox_page_is_sorted_by_priority_and_translated(
     assert shown and shown == sorted(shown, reverse=True)
     assert team[Role.MANAGER].client.get("/audit").status_code == 200
     assert client.get("/audit").status_code == 403
+
+
+def test_hostile_notes_replies_and_audit_details_are_inert(
+    team: dict[Role, Signed], hostile_cases: list[int]
+) -> None:
+    agent, manager = team[Role.AGENT], team[Role.MANAGER]
+    cid = hostile_cases[2]
+    evil = "<script>alert(1)</script><img src=x onerror=alert(2)> \u202eevil javascript:alert(3)"
+    assert post(agent, f"/cases/{cid}/notes", {"body": evil}).status_code == 303
+    assert post(agent, f"/cases/{cid}/replies", {"lang": "fr", "body": evil}).status_code == 303
+    assert (
+        post(manager, f"/cases/{cid}/escalate", {"role": "pr", "reason": evil}).status_code == 303
+    )
+    for url in (f"/cases/{cid}", "/audit"):
+        html = manager.client.get(url).text
+        _inert(html)
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html or "\\u003cscript" in html

@@ -42,6 +42,8 @@ class ServerSettings(BaseSettings):
     #: A stream ends after this long; browsers reconnect by themselves (bounded connections).
     sse_lifetime_seconds: float = Field(default=300.0, gt=0)
     export_max_rows: int = Field(default=100_000, ge=1)
+    #: A new case is due this many hours after it opens (the inbox's SLA).
+    sla_hours: float = Field(default=24.0, gt=0, le=24 * 30)
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> ServerSettings:

@@ -12,6 +12,7 @@ is posted to the networks yet (that comes with the live connectors).
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import string
 from dataclasses import dataclass
@@ -92,9 +93,12 @@ def check_template(body: str) -> str:
     if not body or len(body) > MAX_REPLY_CHARS:
         raise Conflict(f"a template has 1 to {MAX_REPLY_CHARS} characters")
     try:
-        names = {f for _, f, _, _ in string.Formatter().parse(body) if f is not None}
+        parts = [p for p in string.Formatter().parse(body) if p[1] is not None]
     except ValueError as exc:
         raise Conflict(f"template: {exc} (write {{{{ and }}}} for braces)") from None
+    if any(spec or conversion for _, _, spec, conversion in parts):
+        raise Conflict("template: no format specification or conversion, only {handle}, {agent}")
+    names = {field for _, field, _, _ in parts if field is not None}
     unknown = names - set(FIELDS)
     if unknown:
         raise Conflict(f"template: unknown field {sorted(unknown)[0]!r}: use {{handle}}, {{agent}}")
@@ -148,9 +152,15 @@ def set_template(
     return template(db, key, lang)
 
 
+#: Bidi controls and invisible marks: a handle must not reverse the reply around it.
+_BIDI = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
 def render(body: str, *, handle: str, agent: str) -> str:
-    """A template filled in (values are plain text: the page escapes them)."""
-    return check_template(body).format(handle=handle, agent=agent).strip()
+    """A template filled in (values are plain text: the page escapes them). Bidi controls in
+    the handle are dropped: the reply is public and must read as written."""
+    filled = check_template(body).format(handle=_BIDI.sub("", handle), agent=_BIDI.sub("", agent))
+    return filled.strip()
 
 
 _REPLY_COLUMNS = (

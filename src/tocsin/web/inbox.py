@@ -4,7 +4,7 @@ Forms post here (CSRF-checked like every state change) and go back to the case p
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -21,6 +21,7 @@ from tocsin.api.deps import (
     CaseWorker,
     Moderator,
     ReplyApprover,
+    SettingsDep,
     StoreDep,
 )
 from tocsin.api.errors import ApiError
@@ -143,9 +144,10 @@ Text = Annotated[str, Form(max_length=5_000)]
 def triage_form(
     store: StoreDep,
     user: CaseWorker,
+    settings: SettingsDep,
     since: Annotated[str, Form(max_length=64)] = "24h",
 ) -> Response:
-    triage_recent(store, user.username, since, None, 1_000)
+    triage_recent(store, user.username, since, None, 1_000, sla_hours=settings.sla_hours)
     return RedirectResponse("/inbox", status_code=303)
 
 
@@ -153,6 +155,7 @@ def triage_form(
 def open_case_form(
     store: StoreDep,
     user: CaseWorker,
+    settings: SettingsDep,
     platform: Annotated[str, Form(min_length=1, max_length=32)],
     native_id: Annotated[str, Form(min_length=1, max_length=512)],
 ) -> Response:
@@ -162,7 +165,8 @@ def open_case_form(
     existing = cases.find(store.db, platform, native_id)
     if existing is not None:
         return _to_case(existing.id)
-    return _to_case(cases.open_case(store.db, item.mention, user.username).id)
+    sla = timedelta(hours=settings.sla_hours)
+    return _to_case(cases.open_case(store.db, item.mention, user.username, sla=sla).id)
 
 
 @router.post("/cases/{case_id}/assign")

@@ -3,7 +3,7 @@ names its permission; the domain logic is ``tocsin.respond`` (every action audit
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
@@ -108,31 +108,45 @@ def list_cases(
 
 
 @router.post("/cases", operation_id="openCase", status_code=201, responses=_CONFLICT)
-def open_case(body: CaseOpen, user: CaseWorker, store: StoreDep) -> CasePublic:
+def open_case(
+    body: CaseOpen, user: CaseWorker, store: StoreDep, settings: SettingsDep
+) -> CasePublic:
     """Open a case for a stored mention (409 if it has one already)."""
     item = store.get_mention(body.platform, body.native_id)
     if item is None:
         raise ApiError(404, "no such mention")
-    case = cases.open_case(store.db, item.mention, user.username)
+    sla = timedelta(hours=settings.sla_hours)
+    case = cases.open_case(store.db, item.mention, user.username, sla=sla)
     return CasePublic.of(case, _now())
 
 
 def triage_recent(
-    store: SQLiteStore, actor: str, since: str, watch: str | None, limit: int
+    store: SQLiteStore,
+    actor: str,
+    since: str,
+    watch: str | None,
+    limit: int,
+    *,
+    sla_hours: float = 24.0,
 ) -> list[cases.Case]:
     """Open a case for every recent mention that ``needs_answer`` (newest first, at most
     ``limit`` mentions looked at)."""
     query = SearchQuery(since=parse_time(since), watch_id=watch or None, limit=limit)
-    return cases.triage(store.db, [i.mention for i in store.search(query)], actor=actor)
+    mentions = [i.mention for i in store.search(query)]
+    return cases.triage(store.db, mentions, actor=actor, sla=timedelta(hours=sla_hours))
 
 
 @router.post("/cases/triage", operation_id="triageCases", status_code=201)
-def triage(body: TriageRequest, user: CaseWorker, store: StoreDep) -> CasesPublic:
+def triage(
+    body: TriageRequest, user: CaseWorker, store: StoreDep, settings: SettingsDep
+) -> CasesPublic:
     """Run the answer rule (questions, complaints, negative high-reach posts) over recent
     mentions and open a case for each that has none: the cases opened."""
     if body.watch and store.get_watch(body.watch) is None:
         raise ApiError(404, "no such watch")
-    opened = triage_recent(store, user.username, body.since, body.watch, body.limit)
+    opened = triage_recent(
+        store, user.username, body.since, body.watch, body.limit, sla_hours=settings.sla_hours
+    )
     now = _now()
     return CasesPublic(data=[CasePublic.of(c, now) for c in opened], count=len(opened))
 
