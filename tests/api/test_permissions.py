@@ -72,6 +72,8 @@ REQUESTS: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {
     ("GET", "/inbox"): ("/inbox", {}),
     ("GET", "/cases/{case_id}"): ("/cases/999999", {}),
     ("GET", "/audit"): ("/audit", {}),
+    ("GET", "/templates"): ("/templates", {}),
+    ("POST", "/templates/{key}/{lang}"): ("/templates/matrix/xx", {"data": {"body": "b"}}),
     ("POST", "/inbox/triage"): ("/inbox/triage", {"data": {"since": "x"}}),
     ("POST", "/cases/open"): ("/cases/open", {"data": {"platform": "x", "native_id": "nope"}}),
     ("POST", "/cases/{case_id}/assign"): ("/cases/999999/assign", {"data": {}}),

@@ -175,3 +175,15 @@ def test_hostile_notes_replies_and_audit_details_are_inert(
         html = manager.client.get(url).text
         _inert(html)
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html or "\\u003cscript" in html
+
+
+def test_templates_page_edits_for_managers_only(team: dict[Role, Signed]) -> None:
+    manager, agent = team[Role.MANAGER], team[Role.AGENT]
+    body = "Bonjour @{handle}, désolés ! Écrivez-nous en message privé. {agent}"
+    assert post(agent, "/templates/follow_up/fr", {"body": body}).status_code == 403
+    assert post(manager, "/templates/follow_up/fr", {"body": body}, token=None).status_code == 403
+    assert post(manager, "/templates/follow_up/fr", {"body": "{oops}"}).status_code == 409
+    assert post(manager, "/templates/follow_up/fr", {"body": body}).status_code == 303
+    page = agent.client.get("/templates", headers={"accept-language": "fr"}).text
+    assert "désolés" in page and 'action="/templates/' not in page
+    assert 'action="/templates/follow_up/fr"' in manager.client.get("/templates").text

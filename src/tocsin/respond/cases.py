@@ -202,13 +202,17 @@ def triage(
     now: datetime | None = None,
     sla: timedelta = DEFAULT_SLA,
 ) -> list[Case]:
-    """Open a case for each mention that ``needs_answer`` and has none yet."""
+    """Open a case for each mention that ``needs_answer`` and has none yet (one opened by
+    someone else meanwhile is skipped)."""
     opened = []
     for m in mentions:
         reason = needs_answer(m)
         if reason is None or find(db, m.platform, m.native_id) is not None:
             continue
-        opened.append(open_case(db, m, actor, reason, now=now, sla=sla))
+        try:
+            opened.append(open_case(db, m, actor, reason, now=now, sla=sla))
+        except Conflict:
+            continue
     return opened
 
 

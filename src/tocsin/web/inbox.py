@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.params import Depends
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
@@ -23,6 +23,7 @@ from tocsin.api.deps import (
     ReplyApprover,
     SettingsDep,
     StoreDep,
+    TemplateManager,
 )
 from tocsin.api.errors import ApiError
 from tocsin.api.routes.inbox import MAX_ROW_ID, RowId, triage_recent
@@ -302,6 +303,27 @@ def _back(platform: str, native_id: str, case_id: int | None) -> Response:
         return _to_case(case_id)
     path = f"/mentions/{quote(platform, safe='')}/{quote(native_id, safe='')}"
     return RedirectResponse(path, status_code=303)
+
+
+@router.get("/templates", response_class=HTMLResponse)
+def templates_page(
+    request: Request, pages: PagesDep, store: StoreDep, user: CaseReader
+) -> Response:
+    return pages.render(
+        request, "templates.html", templates=replies.templates(store.db), perms=perms(user)
+    )
+
+
+@router.post("/templates/{key}/{lang}")
+def template_form(
+    key: Annotated[str, Path(max_length=40)],
+    lang: Annotated[str, Path(max_length=2)],
+    store: StoreDep,
+    user: TemplateManager,
+    body: Annotated[str, Form(min_length=1, max_length=5_000)],
+) -> Response:
+    replies.set_template(store.db, key, lang, body, user.username)
+    return RedirectResponse("/templates", status_code=303)
 
 
 @router.get("/audit", response_class=HTMLResponse)
