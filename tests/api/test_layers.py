@@ -34,3 +34,15 @@ def test_web_does_not_import_the_cli() -> None:
 def test_public_names() -> None:
     assert tocsin.api.__all__ == sorted(tocsin.api.__all__)
     assert tocsin.web.__all__ == sorted(tocsin.web.__all__)
+
+
+def test_respond_knows_nothing_of_http_and_nothing_rewrites_the_audit_log() -> None:
+    imported = _imports("tocsin.respond")
+    assert not any(
+        m.startswith(("tocsin.api", "tocsin.web", "tocsin.cli", "fastapi")) for m in imported
+    )
+    src = Path(str(resources.files("tocsin")))
+    for path in src.rglob("*.py"):
+        text = " ".join(path.read_text(encoding="utf-8").split()).lower()
+        assert "update audit_log set" not in text, path
+        assert "delete from audit_log" not in text, path

@@ -21,7 +21,7 @@ from tocsin.api.reads import Cursor, parse_time, search_page, volume_series, vol
 from tocsin.domain.watch import MAX_QUERY_CHARS
 from tocsin.errors import QueryError, UsageError
 from tocsin.query import parse
-from tocsin.respond import cases, moderation
+from tocsin.respond import audit, cases, moderation
 from tocsin.respond.rules import HideReason
 from tocsin.store.base import SearchQuery
 from tocsin.store.rollup import ALL
@@ -316,7 +316,14 @@ def account_new_token(
     name: Annotated[str, Form(min_length=1, max_length=100)],
 ) -> Response:
     """The secret is on this page only: it is stored hashed."""
-    _info, secret = Accounts(store.db).create_token(user.id, name)
+    info, secret = Accounts(store.db).create_token(user.id, name)
+    audit.record(
+        store.db,
+        user.username,
+        "token.create",
+        f"user:{user.id}",
+        {"token": info.id, "name": info.name, "prefix": info.prefix},
+    )
     return _account(request, pages, store, user, new_token=secret)
 
 
@@ -324,4 +331,5 @@ def account_new_token(
 def account_revoke_token(token_id: int, store: StoreDep, user: AccountUser) -> Response:
     if not Accounts(store.db).revoke_token(user.id, token_id):
         raise ApiError(404, "no such active token of yours")
+    audit.record(store.db, user.username, "token.revoke", f"user:{user.id}", {"token": token_id})
     return RedirectResponse("/account", status_code=303)

@@ -8,6 +8,7 @@ from tocsin.api.auth.accounts import Accounts
 from tocsin.api.deps import AccountUser, StoreDep
 from tocsin.api.errors import ApiError
 from tocsin.api.models import TokenCreate, TokenCreated, TokenPublic, TokensPublic, UserPublic
+from tocsin.respond import audit
 
 router = APIRouter(tags=["account"])
 
@@ -33,6 +34,13 @@ def create_token(body: TokenCreate, user: AccountUser, store: StoreDep) -> Token
         datetime.now(UTC) + timedelta(days=body.expires_in_days) if body.expires_in_days else None
     )
     info, secret = Accounts(store.db).create_token(user.id, body.name, expires)
+    audit.record(
+        store.db,
+        user.username,
+        "token.create",
+        f"user:{user.id}",
+        {"token": info.id, "name": info.name, "prefix": info.prefix},
+    )
     return TokenCreated(**TokenPublic.of(info).model_dump(), token=secret)
 
 
@@ -41,3 +49,4 @@ def revoke_token(token_id: int, user: AccountUser, store: StoreDep) -> None:
     """Revoke one of your tokens."""
     if not Accounts(store.db).revoke_token(user.id, token_id):
         raise ApiError(404, "no such active token of yours")
+    audit.record(store.db, user.username, "token.revoke", f"user:{user.id}", {"token": token_id})

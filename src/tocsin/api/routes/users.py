@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from tocsin.api.auth.accounts import Accounts
 from tocsin.api.deps import StoreDep, UserManager
 from tocsin.api.models import UserCreate, UserPublic, UsersPublic
+from tocsin.respond import audit
 
 router = APIRouter(tags=["users"])
 
@@ -19,4 +20,12 @@ def list_users(user: UserManager, store: StoreDep) -> UsersPublic:
 @router.post("/users", operation_id="createUser", status_code=201)
 def create_user(body: UserCreate, user: UserManager, store: StoreDep) -> UserPublic:
     """Add a local user (admins only). The password needs 10 characters or more."""
-    return UserPublic.of(Accounts(store.db).create_user(body.username, body.password, body.role))
+    created = Accounts(store.db).create_user(body.username, body.password, body.role)
+    audit.record(
+        store.db,
+        user.username,
+        "user.create",
+        f"user:{created.id}",
+        {"username": created.username, "role": created.role.value},
+    )
+    return UserPublic.of(created)
