@@ -104,6 +104,17 @@ def test_inbox_is_sorted_by_priority(store: SQLiteStore) -> None:
     assert [c.id for c in cases.list_cases(store.db, NOW, statuses=(Status.CLOSED,))] == [viral.id]
 
 
+def test_answered_cases_come_after_those_still_to_handle(store: SQLiteStore) -> None:
+    big = _open(store, 1, author=Author("x", "b", "b", "B", 500_000, False))
+    small = _open(store, 2, author=Author("x", "a", "a", "A", 10, False))
+    cases.assign(store.db, big.id, _uid(store, "agent1"), "manager", now=NOW)
+    cases.transition(store.db, big.id, "answered", "agent1", now=NOW)
+    later = NOW + timedelta(days=3)
+    assert [c.id for c in cases.list_cases(store.db, later)] == [small.id, big.id]
+    answered = cases.get(store.db, big.id)
+    assert answered.priority(later) == answered.priority(NOW)  # its clock stopped
+
+
 def test_transitions_are_checked_and_audited(store: SQLiteStore) -> None:
     case = _open(store)
     with pytest.raises(Conflict):

@@ -19,6 +19,7 @@ from tocsin.respond._db import dt, now_utc, transaction, us
 from tocsin.respond.errors import Conflict, NotFound
 from tocsin.respond.rules import (
     DEFAULT_SLA,
+    SLA_STOPPED,
     EscalationRole,
     Reason,
     SlaState,
@@ -60,8 +61,11 @@ class Case:
         return sla_state(self, now)
 
     def priority(self, now: datetime) -> int:
+        """``rules.priority`` with the time waited so far; an answered or closed case waited
+        until its last change (its clock is stopped)."""
+        until = self.updated_at if self.status in SLA_STOPPED else now
         return priority(
-            self.followers, self.reposts, now - self.opened_at, sla=self.due_at - self.opened_at
+            self.followers, self.reposts, until - self.opened_at, sla=self.due_at - self.opened_at
         )
 
 
@@ -130,8 +134,9 @@ def list_cases(
     assignee_id: int | None = None,
     limit: int = 200,
 ) -> list[Case]:
-    """Cases by priority at ``now`` (highest first), then the oldest first. Without
-    ``statuses``: every case but the closed ones."""
+    """Cases still to handle first, then answered and closed ones; within each, by priority at
+    ``now`` (highest first), then the oldest first. Without ``statuses``: every case but the
+    closed ones."""
     where: list[str] = []
     params: list[object] = []
     if statuses:
@@ -144,7 +149,7 @@ def list_cases(
         params.append(assignee_id)
     sql = f"SELECT {_COLUMNS} FROM {_FROM} WHERE {' AND '.join(where)}"
     items = [_case(r) for r in db.execute(sql, params)]
-    items.sort(key=lambda c: (-c.priority(now), c.opened_at, c.id))
+    items.sort(key=lambda c: (c.status in SLA_STOPPED, -c.priority(now), c.opened_at, c.id))
     return items[:limit]
 
 
