@@ -174,7 +174,7 @@ def test_hostile_notes_replies_and_audit_details_are_inert(
     for url in (f"/cases/{cid}", "/audit"):
         html = manager.client.get(url).text
         _inert(html)
-        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html or "\\u003cscript" in html
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
 def test_templates_page_edits_for_managers_only(team: dict[Role, Signed]) -> None:

@@ -123,7 +123,9 @@ def case_page(
         "replies": replies.replies(store.db, case.id),
         "templates": sorted({t.key for t in replies.templates(store.db)}),
         "next_statuses": sorted(
-            s.value for s in TRANSITIONS[case.status] if s is not Status.ESCALATED
+            s.value
+            for s in TRANSITIONS[case.status]
+            if s is not Status.ESCALATED and not (s is Status.ASSIGNED and case.assignee_id is None)
         ),
         "assignees": [
             u for u in Accounts(store.db).list_users() if u.active and u.role.value != "viewer"
