@@ -217,7 +217,7 @@ def m004_inbox(db: sqlite3.Connection) -> None:
             id INTEGER PRIMARY KEY,
             platform TEXT NOT NULL,
             native_id TEXT NOT NULL,
-            reason TEXT NOT NULL,                   -- question | complaint | negative_reach | manual
+            reason TEXT NOT NULL,       -- question | complaint | negative_reach | manual
             status TEXT NOT NULL CHECK (status IN
                 ('new', 'assigned', 'waiting', 'answered', 'escalated', 'closed')),
             followers INTEGER NOT NULL DEFAULT 0,   -- reach and velocity when the case opened
