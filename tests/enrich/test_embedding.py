@@ -80,6 +80,15 @@ def test_long_posts_are_cut() -> None:
     assert prepare("  a\n\tb  @x.y www.example.com ") == "a b @user http"
 
 
+def test_emoji_become_words(embedder: Embedder) -> None:
+    # the encoder reads most emoji as one unknown piece: words keep them apart
+    assert prepare("Service 😡😡 nul ❤️👍🏽 ☕") == (
+        "Service enraged face enraged face nul red heart thumbs up hot beverage"
+    )
+    angry, love = embedder.encode(["I am 😡", "I am 😍"])
+    assert angry @ love < 0.9
+
+
 def test_thread_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(embedding.THREADS_ENV, "1")
     assert Embedder().threads == 1

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import io
+
+import orjson
+
+from tocsin.enrich.sentiment import SentimentEnricher
+from tocsin.enrich.stream import enrich_stream, parse_line
+
+
+def test_parse_line() -> None:
+    assert parse_line(b'{"text": "hi", "id": 3}\n') == {"text": "hi", "id": 3}
+    assert parse_line("plain text, {not json}\r\n") == {"text": "plain text, {not json}"}
+    assert parse_line(b"{broken json") == {"text": "{broken json"}
+    assert parse_line(b'{"id": 3}') == {"id": 3, "error": "no string 'text' field"}
+
+
+def test_jsonl_and_plain_text_in_out(sentiment: SentimentEnricher) -> None:
+    src = io.BytesIO(
+        "\n".join(
+            [
+                '{"id": 1, "text": "Je déteste ce service, remboursez-moi !", "lang": "fr"}',
+                "I love this, best coffee ever! 😍",
+                "",
+                '{"id": 2, "note": "no text"}',
+                '{"id": 3, "text": "The store opens at 9am tomorrow."}',
+            ]
+        ).encode()
+    )
+    dst = io.BytesIO()
+    n = enrich_stream(src, dst, progress=False, batch_size=2, sentiment=sentiment)
+    out = [orjson.loads(line) for line in dst.getvalue().splitlines()]
+    assert n == 4 == len(out)
+    assert out[0]["id"] == 1 and out[0]["lang"] == "fr"
+    assert [o.get("sentiment", {}).get("label") for o in out] == [
+        "negative",
+        "positive",
+        None,
+        "neutral",
+    ]
+    assert out[1]["lang"] == "en" and out[3]["lang"] == "en"
+    assert out[2] == {"id": 2, "note": "no text", "error": "no string 'text' field"}
+    assert all(0 < o["sentiment"]["score"] <= 1 for o in out if "sentiment" in o)
