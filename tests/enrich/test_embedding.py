@@ -58,6 +58,8 @@ def test_cache_encodes_each_distinct_text_once() -> None:
     assert len(e._cache) == 3 and "repost" not in e._cache
     e.encode(["repost"])
     assert e.encoded == 6
+    # entries own their memory: a cached row must not keep its batch's array alive
+    assert all(v.base is None and v.shape == (512,) for v in e._cache.values())
 
 
 def test_storage_formats_keep_the_vector(embedder: Embedder) -> None:

@@ -96,8 +96,8 @@ class Embedder:
             self.encoded += len(unique)
             for text, vector in zip(unique, vectors, strict=True):
                 out[todo[text]] = vector
-                if self.cache_size > 0:
-                    self._cache[text] = vector
+                if self.cache_size > 0:  # a copy: a row would keep its whole batch alive
+                    self._cache[text] = vector.copy()
             while len(self._cache) > self.cache_size:
                 self._cache.popitem(last=False)
         return out
