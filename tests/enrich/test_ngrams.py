@@ -33,3 +33,8 @@ def test_sparse_dot_matches_dense() -> None:
     np.add.at(dense, (row, col), value)
     w = np.random.default_rng(0).normal(size=(97, 3)).astype(np.float32)
     assert np.allclose(sparse_dot(row, col, value, w, 3), dense @ w, atol=1e-5)
+
+
+def test_control_characters_and_surrogates_cannot_split_or_break_a_batch() -> None:
+    row, _, _ = hashed_ngrams(["bad\x00 good", "ok\ud800", "fine"], 1, 3, 1 << 10)
+    assert set(row.tolist()) == {0, 1, 2}

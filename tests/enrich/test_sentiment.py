@@ -56,6 +56,7 @@ def test_probabilities_shapes_and_determinism(sentiment: SentimentEnricher) -> N
     assert np.array_equal(p, sentiment.probabilities(texts))
     assert sentiment.probabilities([]).shape == (0, 3)
     assert sentiment.analyse_texts([]) == []
+    assert len(sentiment.analyse_texts(["nul\x00 top", "\ud800", ""])) == 3
     # a language the model has no correction for gets the shared weights, like no language
     assert np.allclose(sentiment.probabilities(texts[:1], ["de"]), p[:1])
     # the French correction applies to regional tags too

@@ -9,8 +9,10 @@ so without words for them a post's emoji would count for nothing. Each emoji is 
 short name (``😡`` → ``enraged face``), from a table of the frequent ones in CLDR's wording, else
 from Python's Unicode database; skin tones, variation selectors and joiners are dropped.
 
-Text is cut to ``MAX_MODEL_CHARS``: a post's opening carries its tone, and the encoder's cost
-grows with length (a 100,000-character post must not cost a hundred tweets).
+Control characters and lone surrogates become spaces (posts that skipped the pipeline's
+normalisation reach the models too). Text is cut to ``MAX_MODEL_CHARS``: a post's opening
+carries its tone, and the encoder's cost grows with length (a 100,000-character post must not
+cost a hundred tweets).
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ MAX_MODEL_CHARS = 1_000
 _LINK = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _HANDLE = re.compile(r"(?<![\w@])@[\w.]+", re.UNICODE)
 _SPACE = re.compile(r"\s+", re.UNICODE)
+# control characters (NUL separates texts in ngrams.py) and lone surrogates (not encodable)
+_UNSAFE = re.compile("[\x00-\x08\x0e-\x1f\x7f\ud800-\udfff]")
 _SYMBOLS = re.compile("[\u2600-\u27bf\U0001f000-\U0001faff\ufe0f\u200d]")
 
 # CLDR short names of frequent emoji where Unicode's character name reads badly.
@@ -95,7 +99,7 @@ def emoji_words(text: str) -> str:
 
 def prepare(text: str) -> str:
     """Handles become ``@user``, links ``http``, emoji words, white space one space; ≤ 1,000."""
-    text = text[: 4 * MAX_MODEL_CHARS]
+    text = _UNSAFE.sub(" ", text[: 4 * MAX_MODEL_CHARS])
     if "@" in text:
         text = _HANDLE.sub("@user", text)
     if "http" in text or "www." in text or "HTTP" in text:
