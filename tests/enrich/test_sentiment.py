@@ -11,7 +11,8 @@ import pytest
 from tests.factories import mention
 from tocsin.enrich.base import Enricher
 from tocsin.enrich.embedding import Embedder
-from tocsin.enrich.sentiment import LABELS, SentimentEnricher, SentimentModel, artifact_path
+from tocsin.enrich.sentiment import LABELS, SentimentEnricher, SentimentModel
+from tocsin.models import artifact_path
 
 CLEAR = [
     ("fr", "Je déteste ce service, c'est une honte, remboursez-moi !", "negative"),
