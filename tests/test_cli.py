@@ -226,3 +226,23 @@ def test_users_and_far_dates(
     assert out.splitlines()[2].split() == ["alice", "viewer", "no"]
     code, _, err = run(capsys, "--db", str(db), "search", "--since", "999999w")
     assert code == 1 and "too far back" in err
+
+
+def test_enrich_adds_sentiment_and_keeps_fields(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text(
+        '{"id": 1, "text": "Je d\u00e9teste ce service, une honte"}\nplain text post, love it\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.jsonl"
+    code, _, err = run(capsys, "enrich", str(source), "-o", str(out), "--fast", "--no-progress")
+    assert code == 0 and err.strip() == "2 posts enriched"
+    rows = [orjson.loads(line) for line in out.read_bytes().splitlines()]
+    assert rows[0]["id"] == 1 and rows[0]["sentiment"]["label"] in (
+        "negative",
+        "neutral",
+        "positive",
+    )
+    assert rows[1]["text"] == "plain text post, love it" and "sentiment" in rows[1]

@@ -682,6 +682,36 @@ def alerts_list(ctx: _Context, limit: int) -> None:
     )
 
 
+# -- enrich -----------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("source", metavar="IN", type=click.File("rb"))
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    type=click.File("wb"),
+    default="-",
+    show_default=True,
+    help="Where the enriched JSONL goes ('-': standard output).",
+)
+@click.option("--fast", is_flag=True, help="No sentence encoder: character n-grams only.")
+@click.option(
+    "--progress/--no-progress", default=None, help="Progress bar [default: on a terminal]."
+)
+def enrich(source: Any, output: Any, fast: bool, progress: bool | None) -> None:
+    """Add language and sentiment to posts: IN is JSONL with a `text` field (other fields are
+    kept) or plain text, one post per line; '-' reads standard input.
+
+    Example: tocsin enrich posts.jsonl -o enriched.jsonl
+    """
+    from tocsin.enrich.stream import enrich_stream
+
+    count = enrich_stream(source, output, fast=fast, progress=progress)
+    click.echo(f"{count:,} posts enriched", err=True)
+
+
 # -- web server and users ---------------------------------------------------------------------
 
 
