@@ -1,4 +1,4 @@
-""""Source is silent": a watch or a platform that usually receives posts has received none for
+""" "Source is silent": a watch or a platform that usually receives posts has received none for
 longer than chance explains. A silent source is often a broken connector or an expired token,
 and it blinds every other alert, so it is an alert of its own.
 
