@@ -1,0 +1,40 @@
+"""Streaming detectors: each scores one bucket at a time and never learns from an anomaly.
+
+from tocsin.detect import VolumeSurgeDetector, detect_series_file
+detector = VolumeSurgeDetector(step=3600)        # hourly buckets
+score = detector.update(bucket_start, mentions)  # in [0, 1]; detector.alert(score) rings
+detect_series_file("volume.csv", "scored.csv")   # timestamp,value -> ...,anomaly_score,alert
+"""
+
+from tocsin.detect._base import DetectError, Detector, Instant
+from tocsin.detect._gate import AlertGate, GateConfig
+from tocsin.detect._series import (
+    Point,
+    ScoredPoint,
+    SeriesReport,
+    detect_series,
+    detect_series_file,
+    infer_step,
+    read_series_csv,
+    write_scored_csv,
+)
+from tocsin.detect._volume import Assessment, VolumeConfig, VolumeSurgeDetector
+
+__all__ = [
+    "AlertGate",
+    "Assessment",
+    "DetectError",
+    "Detector",
+    "GateConfig",
+    "Instant",
+    "Point",
+    "ScoredPoint",
+    "SeriesReport",
+    "VolumeConfig",
+    "VolumeSurgeDetector",
+    "detect_series",
+    "detect_series_file",
+    "infer_step",
+    "read_series_csv",
+    "write_scored_csv",
+]

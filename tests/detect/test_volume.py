@@ -1,0 +1,173 @@
+"""The volume-surge detector: contract, seeded replays with exact alert indices, protection."""
+
+from __future__ import annotations
+
+import copy
+import math
+import random
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+import pytest
+
+from tests.detect.contract import DetectorContract, Make, Stream
+from tests.detect.streams import HOUR, MONDAY, hourly_counts
+from tocsin.detect import (
+    DetectError,
+    VolumeConfig,
+    VolumeSurgeDetector,
+    detect_series,
+)
+
+SURGE = 24 * 28 + 10  # Monday of week 5, 10:00
+WEEKS5 = 24 * 35
+
+
+def alerts(rows: Sequence[tuple[datetime, float]], config: VolumeConfig | None = None) -> list[int]:
+    return [i for i, r in enumerate(detect_series(rows, config)) if r.alert]
+
+
+class TestContractOnCounts(DetectorContract):
+    @pytest.fixture
+    def make(self) -> Make:
+        return lambda: VolumeSurgeDetector(timedelta(hours=1))
+
+    @pytest.fixture
+    def stream(self) -> Stream:
+        return [
+            (t, float(x)) for t, x in hourly_counts(11, 24 * 12, surges=((24 * 10 + 9, 6, 4.0),))
+        ]
+
+
+class TestContractOnMeasurements(DetectorContract):
+    """5-minute measurements (not counts), both directions, in Paris time."""
+
+    @pytest.fixture
+    def make(self) -> Make:
+        config = VolumeConfig(direction="both", timezone="Europe/Paris")
+        return lambda: VolumeSurgeDetector(300, config)
+
+    @pytest.fixture
+    def stream(self) -> Stream:
+        rng = random.Random(5)
+        out = []
+        for i in range(288 * 3):
+            t = MONDAY + i * timedelta(minutes=5)
+            x = 50 + 20 * math.sin(2 * math.pi * i / 288) + rng.gauss(0, 2)
+            out.append((t, x - 45 if 700 <= i < 720 else x))
+        return out
+
+
+# -- seeded replays: exact alert indices ------------------------------------------------------
+@pytest.mark.parametrize(("seed", "expected"), [(1, [682]), (3, [683]), (5, [683])])
+def test_a_surge_rings_within_one_bucket_of_its_onset(seed: int, expected: list[int]) -> None:
+    rows = hourly_counts(seed, WEEKS5, surges=((SURGE, 8, 3.0),))
+    assert SURGE == 682
+    assert alerts(rows) == expected
+
+
+@pytest.mark.parametrize(("seed", "expected"), [(1, []), (2, [116]), (3, []), (4, []), (5, [])])
+def test_quiet_weeks_stay_quiet(seed: int, expected: list[int]) -> None:
+    assert alerts(hourly_counts(seed, WEEKS5)) == expected
+
+
+@pytest.mark.parametrize(("seed", "expected"), [(1, [116]), (2, [101, 189, 286, 686]), (3, [])])
+def test_small_counts(seed: int, expected: list[int]) -> None:
+    """About one post an hour: an 8-fold surge at 14:00 rings when it is unmistakable (seed 2:
+    7, 2, 4 posts where 0.6 are usual), not when it is 2, 1, 3 (seed 1) or 4, 6, 3 spread over
+    an afternoon that rhythm allows (seed 3). At most one false alert a week."""
+    rows = hourly_counts(seed, WEEKS5, base=1.0, surges=((24 * 28 + 14, 3, 8.0),))
+    assert alerts(rows) == expected
+
+
+def test_a_drop_rings_only_when_asked() -> None:
+    rows = hourly_counts(4, WEEKS5, surges=((SURGE + 8, 10, 0.1),))
+    assert alerts(rows) == []
+    assert alerts(rows, VolumeConfig(direction="both")) == [132, SURGE + 8]
+
+
+# -- protection -------------------------------------------------------------------------------
+def test_a_long_surge_does_not_move_the_baseline() -> None:
+    rows = hourly_counts(1, WEEKS5, surges=((SURGE, 48, 3.0),))
+    detector = VolumeSurgeDetector(timedelta(hours=1))
+    for t, x in rows[:SURGE]:
+        detector.update(t, x)
+    before = copy.deepcopy(detector)
+    scores = [detector.update(t, x) for t, x in rows[SURGE : SURGE + 48]]
+    # Two days of a tripled volume: still a surge on its last hour ...
+    assert all(detector.alert(s) for s in scores[:3] + scores[-3:])
+    # ... and the level, the rhythm and the error scale are where they were before it.
+    for now, then in zip(detector.models, before.models, strict=True):
+        assert (now.correction, now.profile, now.mean_abs_error) == (
+            then.correction,
+            then.profile,
+            then.mean_abs_error,
+        )
+    after = rows[SURGE + 48][0]
+    assert detector.expected(after) == pytest.approx(before.expected(after))
+    # Only the surge's first hour entered the history the calibration reads.
+    assert len(detector.values) == len(before.values) + 1
+
+
+def test_a_lasting_change_is_accepted_after_rebaseline_after_buckets() -> None:
+    rows = hourly_counts(2, 24 * 42, surges=((SURGE, 10**6, 2.0),))  # the volume doubles for good
+    # Default: the new level is accepted after 72 anomalous hours in a row; then silence.
+    assert alerts(rows) == [116, 683, 734, 787, 860]
+    # Never accepted: it keeps ringing every other day or so to the end.
+    assert alerts(rows, VolumeConfig(rebaseline_after=None)) == [116, 683, 734, 785, 859, 910]
+
+
+def test_score_one_does_not_learn_but_learn_one_skips_anomalies() -> None:
+    rows = hourly_counts(3, 24 * 14)
+    detector = VolumeSurgeDetector(3600)
+    for t, x in rows:
+        detector.update(t, x)
+    t = rows[-1][0] + HOUR
+    usual = detector.expected(t)
+    detector.learn_one(t, usual * 50)  # a storm: not learned
+    assert detector.expected(t) == usual
+    detector.learn_one(t, round(usual))  # an ordinary hour: learned
+    assert detector.learned == 24 * 14 + 1
+
+
+# -- explanations and settings ----------------------------------------------------------------
+def test_assess_says_why() -> None:
+    rows = hourly_counts(1, WEEKS5, surges=((SURGE, 8, 3.0),))
+    detector = VolumeSurgeDetector(3600)
+    for t, x in rows[:SURGE]:
+        detector.update(t, x)
+    t, x = rows[SURGE]
+    a = detector.assess(t, x)
+    assert a.model in ("flat", "daily", "weekly")
+    assert a.z > 3 and a.raw > 0 and a.expected > 0
+    assert a.surprise == max(a.point, a.short, a.drift, a.range)
+    assert a.score == pytest.approx(a.surprise / (a.surprise + 5.0))
+    assert detector.score_one(t, x) == a.score
+
+
+def test_rhythms_follow_the_step() -> None:
+    names = lambda step: [m.name for m in VolumeSurgeDetector(step).models]  # noqa: E731
+    assert names(300) == ["flat", "daily", "weekly"]
+    assert names(timedelta(hours=1)) == ["flat", "daily", "weekly"]
+    assert names(timedelta(days=1)) == ["flat", "weekly"]
+    assert names(timedelta(weeks=1)) == ["flat"]
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"direction": "sideways"},
+        {"level_halflife": 0},
+        {"alert_score": 1.0},
+        {"rebaseline_after": 0},
+        {"timezone": "Mars/Olympus"},
+    ],
+)
+def test_bad_settings_are_refused(kwargs: dict[str, object]) -> None:
+    with pytest.raises(DetectError):
+        VolumeSurgeDetector(3600, VolumeConfig(**kwargs))  # type: ignore[arg-type]
+
+
+def test_step_must_be_positive() -> None:
+    with pytest.raises(DetectError):
+        VolumeSurgeDetector(0)
