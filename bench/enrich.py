@@ -9,6 +9,8 @@ repeat). They go through in batches of 2,000, as the in-process runner sends the
 - embedding, every text encoded (cache off) and with the cache of identical texts;
 - the sentiment head alone, on embeddings already computed (n-grams + linear + MLP);
 - sentiment end to end (embedding with cache + head), the figure the pipeline will see;
+- sentiment end to end in worker processes, one per core, one encoder thread each
+  (``enrich_records(workers=…)``; worker start-up, ~2 s, included);
 - sentiment fast mode (character n-grams only, no encoder);
 - the peak resident memory of the process (the encoder holds ~100 MB).
 
@@ -31,6 +33,7 @@ import numpy as np
 from tocsin.demo import DemoConfig, generate
 from tocsin.enrich.embedding import Embedder
 from tocsin.enrich.sentiment import SentimentEnricher, SentimentModel
+from tocsin.enrich.stream import enrich_records
 
 BATCH = 2_000
 
@@ -96,6 +99,13 @@ def main() -> None:
             full.analyse_texts(texts[i : i + BATCH], langs[i : i + BATCH])
             for i in range(0, n, BATCH)
         ],
+    )
+    procs = os.cpu_count() or 1
+    records = [{"text": t, "lang": lang} for t, lang in zip(texts, langs, strict=True)]
+    timed(
+        f"sentiment end to end, {procs} processes x 1 thread",
+        n,
+        lambda: list(enrich_records(records, batch_size=BATCH, workers=procs)),
     )
     fast = SentimentEnricher(model=model, fast=True)
     timed(

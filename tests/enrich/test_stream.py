@@ -41,3 +41,15 @@ def test_jsonl_and_plain_text_in_out(sentiment: SentimentEnricher) -> None:
     assert out[1]["lang"] == "en" and out[3]["lang"] == "en"
     assert out[2] == {"id": 2, "note": "no text", "error": "no string 'text' field"}
     assert all(0 < o["sentiment"]["score"] <= 1 for o in out if "sentiment" in o)
+
+
+def test_worker_processes_give_the_same_output(sentiment: SentimentEnricher) -> None:
+    lines = [
+        b'{"id": 1, "text": "Service client nul, remboursez-moi"}',
+        b"I love this, best coffee ever!",
+        b'{"id": 2}',
+    ] * 3
+    here, there = io.BytesIO(), io.BytesIO()
+    enrich_stream(io.BytesIO(b"\n".join(lines)), here, progress=False, sentiment=sentiment)
+    enrich_stream(io.BytesIO(b"\n".join(lines)), there, progress=False, batch_size=2, workers=1)
+    assert there.getvalue() == here.getvalue()

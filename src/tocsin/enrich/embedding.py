@@ -26,6 +26,7 @@ import os
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from typing import Any
 
 import numpy as np
@@ -43,6 +44,23 @@ def default_threads() -> int:
     if value.strip().isdigit() and int(value) > 0:
         return int(value)
     return max(1, min(DEFAULT_THREADS, os.cpu_count() or 1))
+
+
+_controller: Any = None
+
+
+def blas_threads(threads: int) -> AbstractContextManager[Any]:
+    """A context in which numpy's BLAS uses at most ``threads`` threads.
+
+    For the heads' matrix products too: an OpenBLAS thread left spinning after a product steals
+    the core another process's encoder needs.
+    """
+    global _controller
+    if _controller is None:
+        from threadpoolctl import ThreadpoolController
+
+        _controller = ThreadpoolController()  # scans the loaded libraries once
+    return _controller.limit(limits=threads, user_api="blas")
 
 
 class Embedder:

@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from tocsin.domain import Mention
-from tocsin.enrich.embedding import Embedder
+from tocsin.enrich.embedding import Embedder, blas_threads, default_threads
 from tocsin.enrich.ngrams import hashed_ngrams, sparse_dot
 from tocsin.models import artifact_path
 
@@ -161,7 +161,9 @@ class SentimentEnricher:
         self, texts: Sequence[str], languages: Sequence[str | None] | None = None
     ) -> np.ndarray:
         emb = None if self.fast else self.embedder.encode(texts)
-        return self.model.probabilities(texts, emb, languages)
+        threads = default_threads() if self.fast else self.embedder.threads
+        with blas_threads(threads):
+            return self.model.probabilities(texts, emb, languages)
 
     def analyse_texts(
         self, texts: Sequence[str], languages: Sequence[str | None] | None = None

@@ -10,12 +10,20 @@ they are), or plain text (it becomes ``{"text": line}``). A JSON object without 
 (``emotions``, ``toxicity`` and ``complaint`` join here as their models land.) Lines are read,
 enriched and written a batch at a time, so memory stays flat whatever the input's size; the
 encoder's cache of identical texts is bounded.
+
+``workers`` > 0 enriches batches in that many processes (one encoder thread each), in input
+order, at most two batches in flight per worker. Measured on the 2-core machine: two processes
+with one thread encode ~1,900 posts/s together, where one process with two threads gave 730-1,080
+(and far less when another job holds a core). Each worker holds its own model (~300 MB).
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import sys
+from collections import deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from typing import IO, Any
 
 import orjson
@@ -43,34 +51,76 @@ def parse_line(line: bytes | str) -> dict[str, Any]:
     return {"text": text}
 
 
+def enrich_batch(
+    batch: list[dict[str, Any]], sentiment: SentimentEnricher, language: LanguageEnricher
+) -> list[dict[str, Any]]:
+    """One batch of records, enriched in place (records with an ``error`` are left alone)."""
+    todo = [r for r in batch if "error" not in r]
+    for r in todo:
+        if not r.get("lang"):
+            r["lang"] = language.identify(r["text"])
+    results = sentiment.analyse_texts([r["text"] for r in todo], [r["lang"] for r in todo])
+    for r, result in zip(todo, results, strict=True):
+        r.update(result)
+    return batch
+
+
+def _batches(records: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    batch: list[dict[str, Any]] = []
+    for record in records:
+        batch.append(record)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+_worker: tuple[SentimentEnricher, LanguageEnricher] | None = None
+
+
+def _init_worker(fast: bool) -> None:
+    global _worker
+    _worker = (SentimentEnricher(fast=fast), LanguageEnricher())
+
+
+def _work(batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    assert _worker is not None
+    return enrich_batch(batch, *_worker)
+
+
 def enrich_records(
     records: Iterable[dict[str, Any]],
     sentiment: SentimentEnricher | None = None,
     language: LanguageEnricher | None = None,
     batch_size: int = BATCH,
+    workers: int = 0,
 ) -> Iterator[dict[str, Any]]:
-    """The records with ``lang`` and ``sentiment`` added, in input order, a batch at a time."""
-    sentiment = sentiment or SentimentEnricher()
-    language = language or LanguageEnricher()
-    batch: list[dict[str, Any]] = []
+    """The records with ``lang`` and ``sentiment`` added, in input order, a batch at a time.
 
-    def flush() -> Iterator[dict[str, Any]]:
-        todo = [r for r in batch if "error" not in r]
-        for r in todo:
-            if not r.get("lang"):
-                r["lang"] = language.identify(r["text"])
-        results = sentiment.analyse_texts([r["text"] for r in todo], [r["lang"] for r in todo])
-        for r, result in zip(todo, results, strict=True):
-            r.update(result)
-        yield from batch
-        batch.clear()
-
-    for record in records:
-        batch.append(record)
-        if len(batch) >= batch_size:
-            yield from flush()
-    if batch:
-        yield from flush()
+    With ``workers`` > 0 the batches go to worker processes, which build their own enrichers
+    (``fast`` taken from ``sentiment``); ``sentiment`` and ``language`` are then not used.
+    """
+    if workers <= 0:
+        sentiment = sentiment or SentimentEnricher()
+        language = language or LanguageEnricher()
+        for batch in _batches(records, batch_size):
+            yield from enrich_batch(batch, sentiment, language)
+        return
+    fast = sentiment.fast if sentiment is not None else False
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("forkserver"),
+        initializer=_init_worker,
+        initargs=(fast,),
+    ) as pool:
+        in_flight: deque[Future[list[dict[str, Any]]]] = deque()
+        for batch in _batches(records, batch_size):
+            in_flight.append(pool.submit(_work, batch))
+            if len(in_flight) >= 2 * workers:
+                yield from in_flight.popleft().result()
+        while in_flight:
+            yield from in_flight.popleft().result()
 
 
 def enrich_stream(
@@ -81,12 +131,14 @@ def enrich_stream(
     progress: bool | None = None,
     batch_size: int = BATCH,
     sentiment: SentimentEnricher | None = None,
+    workers: int = 0,
 ) -> int:
     """Read posts from ``src``, write enriched JSONL to ``dst``; returns the number of posts.
 
     ``fast`` skips the sentence encoder (character n-grams only: far faster, less accurate).
     ``progress``: a bar on stderr; ``None`` shows it when stderr is a terminal. ``-`` for
     stdin/stdout is the caller's: pass ``sys.stdin.buffer`` / ``sys.stdout.buffer``.
+    ``workers``: processes enriching batches (0: this process); see the module's docstring.
     """
     sentiment = sentiment or SentimentEnricher(fast=fast)
     bar = tqdm(
@@ -99,7 +151,8 @@ def enrich_stream(
     count = 0
     try:
         records = (parse_line(line) for line in src if line.strip())
-        for record in enrich_records(records, sentiment, batch_size=batch_size):
+        enriched = enrich_records(records, sentiment, batch_size=batch_size, workers=workers)
+        for record in enriched:
             dst.write(orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE))
             count += 1
             bar.update()
