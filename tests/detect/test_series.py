@@ -99,3 +99,16 @@ def test_missing_file_and_unwritable_output(tmp_path: Path) -> None:
     source = write(tmp_path / "in.csv", "timestamp,value\n2026-01-05 00:00,1\n2026-01-05 01:00,2\n")
     with pytest.raises(DetectError, match="cannot write"):
         detect_series_file(source, tmp_path / "no" / "such" / "dir" / "out.csv")
+
+
+def test_scored_rows_can_go_to_a_stream() -> None:
+    import io
+
+    from tocsin.detect import write_scored_csv
+
+    rows = [(T0 + timedelta(hours=i), float(i % 5)) for i in range(30)]
+    buffer = io.StringIO()
+    write_scored_csv(buffer, detect_series(rows))
+    lines = buffer.getvalue().splitlines()
+    assert lines[0] == "timestamp,value,anomaly_score,alert"
+    assert lines[1] == "2026-01-05 00:00:00,0,0.000000,0" and len(lines) == 31

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import pairwise
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, TextIO
 
 from tocsin.detect._base import DetectError
 from tocsin.detect._gate import AlertGate, GateConfig
@@ -137,20 +137,24 @@ def read_series_csv(path: str | Path) -> list[Point]:
     return points
 
 
-def write_scored_csv(path: str | Path, rows: Iterable[ScoredPoint]) -> None:
-    """Write ``timestamp,value,anomaly_score,alert`` (timestamps in UTC, seconds precision)."""
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f, lineterminator="\n")
-        w.writerow(["timestamp", "value", "anomaly_score", "alert"])
-        for r in rows:
-            w.writerow(
-                [
-                    _format_time(r.timestamp),
-                    format(r.value, ".15g"),
-                    f"{r.anomaly_score:.6f}",
-                    int(r.alert),
-                ]
-            )
+def write_scored_csv(out: str | Path | TextIO, rows: Iterable[ScoredPoint]) -> None:
+    """Write ``timestamp,value,anomaly_score,alert`` (timestamps in UTC, seconds precision) to a
+    path or an open text stream (``sys.stdout``)."""
+    if isinstance(out, str | Path):
+        with open(out, "w", newline="", encoding="utf-8") as f:
+            write_scored_csv(f, rows)
+        return
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(["timestamp", "value", "anomaly_score", "alert"])
+    for r in rows:
+        w.writerow(
+            [
+                _format_time(r.timestamp),
+                format(r.value, ".15g"),
+                f"{r.anomaly_score:.6f}",
+                int(r.alert),
+            ]
+        )
 
 
 def _format_time(t: datetime) -> str:
