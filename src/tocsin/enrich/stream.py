@@ -29,6 +29,7 @@ from typing import IO, Any
 import orjson
 from tqdm import tqdm
 
+from tocsin.enrich.embedding import Embedder, blas_threads
 from tocsin.enrich.language import LanguageEnricher
 from tocsin.enrich.sentiment import SentimentEnricher
 
@@ -81,7 +82,8 @@ _worker: tuple[SentimentEnricher, LanguageEnricher] | None = None
 
 def _init_worker(fast: bool) -> None:
     global _worker
-    _worker = (SentimentEnricher(fast=fast), LanguageEnricher())
+    blas_threads(1)  # for the worker's lifetime: workers, not BLAS threads, use the cores
+    _worker = (SentimentEnricher(fast=fast, embedder=Embedder(threads=1)), LanguageEnricher())
 
 
 def _work(batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
