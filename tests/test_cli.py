@@ -246,3 +246,25 @@ def test_enrich_adds_sentiment_and_keeps_fields(
         "positive",
     )
     assert rows[1]["text"] == "plain text post, love it" and "sentiment" in rows[1]
+
+
+def test_detect_series_scores_a_csv(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rows = ["timestamp,value"]
+    for h in range(24 * 14):
+        value = 10 + (h % 24)  # a daily rhythm
+        if h == 24 * 13 + 5:
+            value = 400  # a surge
+        rows.append(
+            f"2026-11-01T00:00:00+00:00,{value}".replace("01T00", f"{1 + h // 24:02d}T{h % 24:02d}")
+        )
+    source = tmp_path / "v.csv"
+    source.write_text("\n".join(rows) + "\n")
+    out = tmp_path / "scored.csv"
+    code, printed, _ = run(capsys, "detect-series", str(source), "-o", str(out))
+    assert code == 0 and "step 3600 s" in printed
+    lines = out.read_text().splitlines()
+    assert lines[0] == "timestamp,value,anomaly_score,alert"
+    alerts = [line.split(",")[0] for line in lines[1:] if line.endswith(",1")]
+    assert alerts == ["2026-11-14 05:00:00"]  # the surge, and nothing else
+    code, _, err = run(capsys, "detect-series", str(tmp_path / "missing.csv"), "-o", str(out))
+    assert code == 1 and len(err.strip().splitlines()) == 1

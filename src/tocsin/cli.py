@@ -682,6 +682,47 @@ def alerts_list(ctx: _Context, limit: int) -> None:
     )
 
 
+# -- detection --------------------------------------------------------------------------------
+
+
+@cli.command("detect-series")
+@click.argument("source", metavar="FILE.csv", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Where to write timestamp,value,anomaly_score,alert.",
+)
+@click.option(
+    "--direction",
+    type=click.Choice(["up", "down", "both"]),
+    default="up",
+    show_default=True,
+    help="Surges only, drops only, or both.",
+)
+@click.option(
+    "--timezone",
+    default="UTC",
+    show_default=True,
+    help="Wall clock of the daily and weekly rhythm.",
+)
+def detect_series_command(source: Path, output: Path, direction: str, timezone: str) -> None:
+    """Score a `timestamp,value` series (any regular step) for anomalies: backtest any volume
+    export. Writes `timestamp,value,anomaly_score,alert` (score 0-1, alert 0/1)."""
+    from tocsin.detect import VolumeConfig, detect_series_file
+
+    report = detect_series_file(
+        source,
+        output,
+        VolumeConfig(direction=direction, timezone=timezone),  # type: ignore[arg-type]
+    )
+    click.echo(
+        f"{report.rows:,} points, step {report.step_seconds:g} s, {report.alerts:,} alerts"
+        f" -> {output}"
+    )
+
+
 # -- enrich -----------------------------------------------------------------------------------
 
 
