@@ -412,7 +412,7 @@ BUILDERS: dict[str, Callable[[Path, Path, Path, int, bool], dict[str, Any]]] = {
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("models", nargs="*", choices=[*BUILDERS, []], help="default: all")
+    parser.add_argument("models", nargs="*", help=f"any of {', '.join(BUILDERS)} (default: all)")
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--out", type=Path, default=ROOT / "src" / "tocsin" / "models")
     parser.add_argument("--cache", type=Path, default=ROOT / "build" / "train-cache")
@@ -422,6 +422,9 @@ def main() -> None:
         "--no-cv", action="store_true", help="skip the cross-validation figures (4 minutes)"
     )
     args = parser.parse_args()
+    unknown = sorted(set(args.models) - set(BUILDERS))
+    if unknown:
+        parser.error(f"unknown model {unknown[0]!r}: choose among {', '.join(BUILDERS)}")
     if not (args.data / "README.md").exists():
         raise SystemExit(f"no data folder at {args.data} (use --data)")
     for name in args.models or list(BUILDERS):
