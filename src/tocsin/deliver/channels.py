@@ -41,20 +41,6 @@ class SmtpSettings:
     starttls: bool = False
 
 
-def alert_payload(alert: Alert) -> dict[str, object]:
-    return {
-        "key": alert.key,
-        "kind": alert.kind,
-        "title": alert.title,
-        "summary": alert.summary,
-        "severity": alert.severity,
-        "created_at": alert.created_at.isoformat(),
-        "watch_id": alert.watch_id,
-        "url": alert.url,
-        "details": alert.details,
-    }
-
-
 def slack_escape(text: str) -> str:
     """Slack control sequences start with ``<`` (``<!channel>``, ``<@U123>``, links): escaping
     ``&``, ``<`` and ``>`` makes post text inert."""
@@ -93,7 +79,7 @@ def send_webhook(
 ) -> None:
     timestamp = int(now.timestamp())
     body = orjson.dumps(
-        {"type": f"alert.{alert.kind}", "timestamp": now.isoformat(), "data": alert_payload(alert)}
+        {"type": f"alert.{alert.kind}", "timestamp": now.isoformat(), "data": alert.as_dict()}
     )
     headers = {
         "content-type": "application/json",

@@ -30,6 +30,24 @@ class Alert:
         if not self.key or len(self.key) > 512:
             raise ValueError("an alert key is 1 to 512 characters")
 
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready: what webhooks carry and the outbox stores."""
+        return {
+            "key": self.key,
+            "kind": self.kind,
+            "title": self.title,
+            "summary": self.summary,
+            "severity": self.severity,
+            "created_at": self.created_at.isoformat(),
+            "watch_id": self.watch_id,
+            "url": self.url,
+            "details": self.details,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Alert:
+        return cls(**{**d, "created_at": datetime.fromisoformat(d["created_at"])})
+
 
 class ChannelKind(StrEnum):
     WEBHOOK = "webhook"

@@ -16,7 +16,7 @@ import sqlite3
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -37,6 +37,7 @@ from tocsin.store.base import (
 from tocsin.store.rollup import ALL, Change, rollup_deltas
 from tocsin.store.sqlite_migrations import MIGRATIONS
 from tocsin.store.sqlite_outbox import SQLiteOutbox
+from tocsin.store.times import US_PER_MINUTE, from_us, to_us
 
 Durability = Literal["normal", "full"]
 _LOOKUP_CHUNK = 900  # native ids per lookup query (bound parameters stay < 1,000)
@@ -67,20 +68,6 @@ _UPSERT_ROLLUP = (
     "INSERT INTO rollup_minute (watch_id, minute, volume) VALUES (?, ?, ?) "
     "ON CONFLICT (watch_id, minute) DO UPDATE SET volume = volume + excluded.volume"
 )
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_US = timedelta(microseconds=1)
-_US_PER_MINUTE = 60_000_000
-
-
-def _us(dt: datetime) -> int:
-    """Exact microseconds since the epoch: times round-trip unchanged."""
-    return (dt - _EPOCH) // _US
-
-
-def _dt(us: int) -> datetime:
-    return _EPOCH + timedelta(microseconds=us)
 
 
 def _json_list(items: tuple[str, ...]) -> str:
@@ -245,7 +232,7 @@ class SQLiteStore:
                     next_id += 1
                     inserts.append((row_id, *row))
                     fts_rows.append((row_id, norm_text))
-                    changes.append(Change(None, (created // _US_PER_MINUTE, watch_ids)))
+                    changes.append(Change(None, (created // US_PER_MINUTE, watch_ids)))
                     result.inserted += 1
                 else:
                     row_id, old_fp, old_version, old_created, old_text = old
@@ -255,8 +242,8 @@ class SQLiteStore:
                     old_watches = self._replace(row_id, row, norm_text, old_text)
                     changes.append(
                         Change(
-                            (old_created // _US_PER_MINUTE, old_watches),
-                            (created // _US_PER_MINUTE, watch_ids),
+                            (old_created // US_PER_MINUTE, old_watches),
+                            (created // US_PER_MINUTE, watch_ids),
                         )
                     )
                     result.updated += 1
@@ -370,7 +357,7 @@ class SQLiteStore:
                         "VALUES (?, ?, ?)",
                         [(w, created, row[0]) for w in new],
                     )
-                    minute = created // _US_PER_MINUTE
+                    minute = created // US_PER_MINUTE
                     changes.append(Change((minute, old), (minute, new)))
                     changed += 1
                 deltas = rollup_deltas(changes)
@@ -386,20 +373,20 @@ class SQLiteStore:
     ) -> list[tuple[str, str, datetime, int]]:
         """(kind, source, last seen, posts over the baseline before now) for every watch and
         platform that has posts: what the "source is silent" rule needs."""
-        start = _us(now - baseline)
+        start = to_us(now - baseline)
         out: list[tuple[str, str, datetime, int]] = []
         for watch_id, last, count in self.db.execute(
             "SELECT watch_id, max(minute), sum(CASE WHEN minute >= ? THEN volume ELSE 0 END) "
             "FROM rollup_minute WHERE watch_id != ? AND minute < ? GROUP BY watch_id",
-            (start // _US_PER_MINUTE, ALL, _us(now) // _US_PER_MINUTE + 1),
+            (start // US_PER_MINUTE, ALL, to_us(now) // US_PER_MINUTE + 1),
         ):
-            out.append(("watch", watch_id, _dt(last * _US_PER_MINUTE), int(count)))
+            out.append(("watch", watch_id, from_us(last * US_PER_MINUTE), int(count)))
         for platform, last, count in self.db.execute(
             "SELECT platform, max(created_at), sum(created_at >= ?) FROM mentions "
             "WHERE created_at <= ? GROUP BY platform",
-            (start, _us(now)),
+            (start, to_us(now)),
         ):
-            out.append(("platform", platform, _dt(last), int(count)))
+            out.append(("platform", platform, from_us(last), int(count)))
         return out
 
     # -- erasure and retention -----------------------------------------------------------------
@@ -414,8 +401,8 @@ class SQLiteStore:
     def apply_retention(self, before: datetime) -> tuple[int, int]:
         """Delete mentions posted, and dead letters received, before ``before``; rollups stay.
         Returns (mentions deleted, dead letters deleted)."""
-        mentions = self._delete_mentions("created_at < ?", (_us(before),))
-        cur = self.db.execute("DELETE FROM dead_letters WHERE received_at < ?", (_us(before),))
+        mentions = self._delete_mentions("created_at < ?", (to_us(before),))
+        cur = self.db.execute("DELETE FROM dead_letters WHERE received_at < ?", (to_us(before),))
         self.db.execute(
             "DELETE FROM authors WHERE NOT EXISTS (SELECT 1 FROM mentions m "
             "WHERE m.platform = authors.platform AND m.author_id = authors.id)"
@@ -488,10 +475,10 @@ class SQLiteStore:
             params.insert(0, query.watch_id)
         if query.since is not None:
             where.append("m.created_at >= ?")
-            params.append(_us(query.since))
+            params.append(to_us(query.since))
         if query.until is not None:
             where.append("m.created_at < ?")
-            params.append(_us(query.until))
+            params.append(to_us(query.until))
         if query.platforms:
             where.append(f"m.platform IN ({', '.join('?' * len(query.platforms))})")
             params.extend(query.platforms)
@@ -532,14 +519,14 @@ class SQLiteStore:
             f"SELECT watch_id, (minute / {size}) * {size} AS b, sum(volume) FROM rollup_minute "
             f"WHERE watch_id IN ({', '.join('?' * len(ids))}) AND minute >= ? AND minute < ? "
             "GROUP BY watch_id, b HAVING sum(volume) != 0 ORDER BY watch_id, b",
-            (*ids, _us(since) // _US_PER_MINUTE, -(-_us(until) // _US_PER_MINUTE)),
+            (*ids, to_us(since) // US_PER_MINUTE, -(-to_us(until) // US_PER_MINUTE)),
         )
-        return [VolumePoint(w, _dt(b * _US_PER_MINUTE), int(v)) for w, b, v in rows]
+        return [VolumePoint(w, from_us(b * US_PER_MINUTE), int(v)) for w, b, v in rows]
 
     def span(self) -> tuple[datetime, datetime] | None:
         """First and last ``created_at`` stored."""
         lo, hi = self.db.execute("SELECT min(created_at), max(created_at) FROM mentions").fetchone()
-        return None if lo is None else (_dt(lo), _dt(hi))
+        return None if lo is None else (from_us(lo), from_us(hi))
 
     def dead_letters(self, limit: int = 100) -> list[StoredDeadLetter]:
         rows = self.db.execute(
@@ -548,7 +535,7 @@ class SQLiteStore:
             (limit,),
         )
         return [
-            StoredDeadLetter(i, _dt(at), DeadLetter(src, fmt, pos, reason, bytes(raw)))
+            StoredDeadLetter(i, from_us(at), DeadLetter(src, fmt, pos, reason, bytes(raw)))
             for i, at, src, fmt, pos, reason, raw in rows
         ]
 
@@ -590,8 +577,8 @@ def prepare(
         m = item.mention
         a = m.author
         mt = m.metrics
-        created = _us(m.created_at)
-        edited = None if m.edited_at is None else _us(m.edited_at)
+        created = to_us(m.created_at)
+        edited = None if m.edited_at is None else to_us(m.edited_at)
         version = created if edited is None else edited
         verified = None if a.verified is None else int(a.verified)
         content = (
@@ -676,7 +663,7 @@ def _mention(row: Sequence[Any]) -> Mention:
             None if verified is None else bool(verified),
         ),
         text=text,
-        created_at=_dt(created_at),
+        created_at=from_us(created_at),
         url=url,
         title=title,
         language=language,
@@ -687,7 +674,7 @@ def _mention(row: Sequence[Any]) -> Mention:
         mentions=tuple(orjson.loads(mentions)),
         links=tuple(orjson.loads(links)),
         metrics=Metrics(likes, reposts, replies, views),
-        edited_at=None if edited_at is None else _dt(edited_at),
+        edited_at=None if edited_at is None else from_us(edited_at),
         raw=bytes(raw),
     )
 

@@ -3,55 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import orjson
 
 from tocsin.domain import Alert, Channel, ChannelKind
 from tocsin.store.outbox import Delivery
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def _us(dt: datetime) -> int:
-    return (dt - _EPOCH) // timedelta(microseconds=1)
-
-
-def _dt(us: int) -> datetime:
-    return _EPOCH + timedelta(microseconds=us)
-
-
-def alert_to_json(alert: Alert) -> str:
-    return orjson.dumps(
-        {
-            "key": alert.key,
-            "kind": alert.kind,
-            "title": alert.title,
-            "summary": alert.summary,
-            "severity": alert.severity,
-            "created_at": alert.created_at.isoformat(),
-            "watch_id": alert.watch_id,
-            "url": alert.url,
-            "details": alert.details,
-        },
-        option=orjson.OPT_NON_STR_KEYS,
-    ).decode()
-
-
-def alert_from_json(text: str) -> Alert:
-    d = orjson.loads(text)
-    return Alert(
-        key=d["key"],
-        kind=d["kind"],
-        title=d["title"],
-        summary=d["summary"],
-        severity=d["severity"],
-        created_at=datetime.fromisoformat(d["created_at"]),
-        watch_id=d["watch_id"],
-        url=d["url"],
-        details=d["details"],
-    )
+from tocsin.store.times import from_us, to_us
 
 
 class SQLiteOutbox:
@@ -86,11 +45,12 @@ class SQLiteOutbox:
 
     def enqueue(self, alert: Alert, now: datetime) -> int:
         targets = [c.name for c in self.channels() if alert.severity >= c.min_severity]
+        stored = orjson.dumps(alert.as_dict()).decode()
         before = self.db.total_changes
         self.db.executemany(
             "INSERT OR IGNORE INTO outbox (alert_key, channel, alert, status, next_attempt_at, "
             "created_at) VALUES (?, ?, ?, 'pending', ?, ?)",
-            [(alert.key, name, alert_to_json(alert), _us(now), _us(now)) for name in targets],
+            [(alert.key, name, stored, to_us(now), to_us(now)) for name in targets],
         )
         return self.db.total_changes - before
 
@@ -102,7 +62,14 @@ class SQLiteOutbox:
         )
         return [
             Delivery(
-                i, alert_from_json(a), ch, st, n, _dt(nxt), err, None if sent is None else _dt(sent)
+                i,
+                Alert.from_dict(orjson.loads(a)),
+                ch,
+                st,
+                n,
+                from_us(nxt),
+                err,
+                None if sent is None else from_us(sent),
             )
             for i, a, ch, st, n, nxt, err, sent in rows
         ]
@@ -110,21 +77,21 @@ class SQLiteOutbox:
     def due(self, now: datetime, limit: int = 100) -> list[Delivery]:
         return self._select(
             "status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?",
-            (_us(now), limit),
+            (to_us(now), limit),
         )
 
     def mark_sent(self, delivery_id: int, now: datetime) -> None:
         self.db.execute(
             "UPDATE outbox SET status = 'sent', attempts = attempts + 1, sent_at = ?, "
             "last_error = NULL WHERE id = ?",
-            (_us(now), delivery_id),
+            (to_us(now), delivery_id),
         )
 
     def mark_retry(self, delivery_id: int, when: datetime, error: str) -> None:
         self.db.execute(
             "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? "
             "WHERE id = ?",
-            (_us(when), error[:500], delivery_id),
+            (to_us(when), error[:500], delivery_id),
         )
 
     def mark_failed(self, delivery_id: int, error: str) -> None:
@@ -137,7 +104,7 @@ class SQLiteOutbox:
     def postpone(self, delivery_id: int, when: datetime, reason: str) -> None:
         self.db.execute(
             "UPDATE outbox SET next_attempt_at = ?, last_error = ? WHERE id = ?",
-            (_us(when), reason[:500], delivery_id),
+            (to_us(when), reason[:500], delivery_id),
         )
 
     def sent_since(self, channel: str, since: datetime) -> int:
@@ -145,7 +112,7 @@ class SQLiteOutbox:
             self.db.execute(
                 "SELECT count(*) FROM outbox WHERE channel = ? AND status = 'sent' "
                 "AND sent_at >= ?",
-                (channel, _us(since)),
+                (channel, to_us(since)),
             ).fetchone()[0]
         )
 
