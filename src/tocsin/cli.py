@@ -293,11 +293,7 @@ def _format_names() -> list[str]:
     "fmt",
     default=None,
     metavar="NAME",
-    help="Skip auto-detection: "
-    + ", ".join(
-        ["jsonl", "csv", "x_api_v2", "x_archive", "mastodon", "bluesky_jetstream", "reddit", "feed"]
-    )
-    + ".",
+    help="Skip auto-detection (a wrong name lists the installed formats, plugins included).",
 )
 @click.option("--batch-size", default=2000, show_default=True, type=click.IntRange(1, 100_000))
 @click.option(
