@@ -8,8 +8,10 @@ from tocsin.domain.mention import (
     MAX_RAW_BYTES,
     MAX_TEXT_CHARS,
     Author,
+    SENTIMENT_LABELS,
     Mention,
     Metrics,
+    Sentiment,
     utc,
 )
 from tocsin.domain.watch import Watch, WatchKind
@@ -19,6 +21,7 @@ __all__ = [
     "MAX_LIST_ITEMS",
     "MAX_RAW_BYTES",
     "MAX_TEXT_CHARS",
+    "SENTIMENT_LABELS",
     "Alert",
     "Author",
     "Channel",
@@ -26,6 +29,7 @@ __all__ = [
     "DeadLetter",
     "Mention",
     "Metrics",
+    "Sentiment",
     "Watch",
     "WatchKind",
     "utc",

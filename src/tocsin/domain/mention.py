@@ -43,6 +43,22 @@ class Metrics:
         }
 
 
+SENTIMENT_LABELS = ("negative", "neutral", "positive")
+
+
+@dataclass(frozen=True, slots=True)
+class Sentiment:
+    """A post's polarity: ``label`` is one of ``SENTIMENT_LABELS``; ``score`` (0–1) is the
+    model's probability for that label."""
+
+    label: str
+    score: float
+
+    def __post_init__(self) -> None:
+        if self.label not in SENTIMENT_LABELS:
+            raise ValueError(f"sentiment label must be one of {SENTIMENT_LABELS}: {self.label!r}")
+
+
 @dataclass(frozen=True, slots=True)
 class Mention:
     """One post, comment, article or reply, on any platform.
@@ -50,6 +66,9 @@ class Mention:
     Identity is ``(platform, native_id)``. ``created_at`` is always timezone-aware UTC.
     ``edited_at`` orders versions of the same post: a newer version replaces an older one.
     ``raw`` keeps the source record exactly as received (bytes), for audit and re-processing.
+    The analysis fields (``sentiment``, ``emotions``, ``toxicity``, ``complaint``) are filled by
+    enrichers; ``None`` (or no emotions) means "not analysed", never "neutral".
+    ``emotions`` is a tuple of ``(name, score 0–1)`` pairs so the mention stays hashable.
     """
 
     platform: str
@@ -69,6 +88,10 @@ class Mention:
     metrics: Metrics = field(default_factory=Metrics)
     edited_at: datetime | None = None
     raw: bytes = b""
+    sentiment: Sentiment | None = None
+    emotions: tuple[tuple[str, float], ...] = ()
+    toxicity: float | None = None
+    complaint: float | None = None
 
     @property
     def key(self) -> tuple[str, str]:
