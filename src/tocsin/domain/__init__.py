@@ -7,13 +7,14 @@ from tocsin.domain.mention import (
     MAX_LIST_ITEMS,
     MAX_RAW_BYTES,
     MAX_TEXT_CHARS,
-    Author,
     SENTIMENT_LABELS,
+    Author,
     Mention,
     Metrics,
     Sentiment,
     utc,
 )
+from tocsin.domain.signal import SIGNAL_KINDS, Signal
 from tocsin.domain.watch import Watch, WatchKind
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "MAX_RAW_BYTES",
     "MAX_TEXT_CHARS",
     "SENTIMENT_LABELS",
+    "SIGNAL_KINDS",
     "Alert",
     "Author",
     "Channel",
@@ -30,6 +32,7 @@ __all__ = [
     "Mention",
     "Metrics",
     "Sentiment",
+    "Signal",
     "Watch",
     "WatchKind",
     "utc",
