@@ -278,3 +278,18 @@ def m004_inbox(db: sqlite3.Connection) -> None:
         );
         """,
     )
+
+
+@migration
+def m005_analysis(db: sqlite3.Connection) -> None:
+    """What the analysis enrichers found: NULL means not analysed (never "neutral")."""
+    run_script(
+        db,
+        """
+        ALTER TABLE mentions ADD COLUMN sentiment TEXT;     -- negative | neutral | positive
+        ALTER TABLE mentions ADD COLUMN sentiment_score REAL;
+        ALTER TABLE mentions ADD COLUMN emotions TEXT;      -- JSON object {name: score}
+        ALTER TABLE mentions ADD COLUMN toxicity REAL;
+        ALTER TABLE mentions ADD COLUMN complaint REAL;
+        """,
+    )
