@@ -74,10 +74,21 @@ def _fast_constructor(cls: type[Any]) -> Callable[..., Any]:
     """
     if hasattr(cls, "__post_init__"):
         return cls
-    names = [f.name for f in dataclasses.fields(cls)]
+    fields = dataclasses.fields(cls)
+    names = [f.name for f in fields]
     env = {"new": object.__new__, "cls": cls}
     env.update({f"set_{n}": getattr(cls, n).__set__ for n in names})
-    params = ", ".join(names)  # every field, in order: no defaults
+    # Every field, in order; the trailing fields with a plain default keep it (fields added
+    # later, such as a mention's analysis, need not be passed by every caller).
+    optional = 0
+    for f in reversed(fields):
+        if f.default is dataclasses.MISSING:
+            break
+        env[f"default_{f.name}"] = f.default
+        optional += 1
+    params = ", ".join(
+        n if i < len(names) - optional else f"{n}=default_{n}" for i, n in enumerate(names)
+    )
     body = "".join(f"    set_{n}(o, {n})\n" for n in names)
     src = f"def make({params}):\n    o = new(cls)\n{body}    return o\n"
     exec(src, env)
