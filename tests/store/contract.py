@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.factories import T0, mention
-from tocsin.domain import DeadLetter, Metrics, Watch, WatchKind
+from tocsin.domain import DeadLetter, Metrics, Sentiment, Watch, WatchKind
 from tocsin.query import Document, WatchIndex
 from tocsin.store.base import MatchedMention, SearchQuery
 from tocsin.store.rollup import ALL
@@ -139,6 +139,55 @@ class StoreContract:
         hourly = store.volume(["cafelia"], T0, T0 + timedelta(hours=1), "hour")
         assert [(p.bucket_start, p.volume) for p in hourly] == [(T0, 2)]
 
+    def test_analysis_round_trips_and_counts_in_rollups(self, store: Any) -> None:
+        neg = Sentiment("negative", 0.875)
+        m = mention(
+            1,
+            sentiment=neg,
+            emotions=(("anger", 0.5), ("joy", 0.25)),
+            toxicity=0.125,
+            complaint=0.75,
+        )
+        batch = [m, mention(2, sentiment=Sentiment("positive", 0.5)), mention(3)]
+        store.write(matched(*batch))
+        assert store.get_mention("x", "1001").mention == m
+        assert store.get_mention("x", "1003").mention.sentiment is None
+        day = (T0, T0 + timedelta(days=1))
+        [point] = store.volume(["cafelia"], *day, "day")
+        assert (point.volume, point.negative, point.neutral, point.positive) == (3, 1, 0, 1)
+
+    def test_analysis_changes_move_the_sentiment_counts(self, store: Any) -> None:
+        day = (T0, T0 + timedelta(days=1))
+
+        def counts() -> tuple[int, int, int, int]:
+            [p] = store.volume(["cafelia"], *day, "day")
+            return (p.volume, p.negative, p.neutral, p.positive)
+
+        store.write(matched(mention(1)))
+        assert counts() == (1, 0, 0, 0)
+        # The same content analysed later fills the row in.
+        analysed = mention(1, sentiment=Sentiment("neutral", 0.6))
+        assert store.write(matched(analysed)).updated == 1
+        assert counts() == (1, 0, 1, 0)
+        # Analysed again (another model, the same content): not a new version.
+        again = mention(1, sentiment=Sentiment("positive", 0.7))
+        assert store.write(matched(again)).unchanged == 1
+        assert counts() == (1, 0, 1, 0)
+        # Imported again without analysis: the stored analysis stays.
+        assert store.write(matched(mention(1))).unchanged == 1
+        assert store.get_mention("x", "1001").mention.sentiment == Sentiment("neutral", 0.6)
+        # An edit with a new label moves the count.
+        edited = mention(
+            1,
+            text="Cafélia ne rembourse rien",
+            edited_at=T0 + timedelta(hours=1),
+            sentiment=Sentiment("negative", 0.9),
+        )
+        assert store.write(matched(edited)).updated == 1
+        assert counts() == (1, 1, 0, 0)
+        [total] = store.volume([ALL], *day, "day")
+        assert (total.volume, total.negative, total.neutral) == (1, 1, 0)
+
     def test_dead_letters_are_kept_once_with_raw_bytes(self, store: Any) -> None:
         bad = DeadLetter("f.jsonl", "jsonl", "line 3", "invalid JSON", b"{\xff nope")
         r1 = store.write(matched(mention(1)), [bad])
@@ -197,6 +246,14 @@ class StoreContract:
             batch[0].text,
         ]
         assert len(list(store.search(SearchQuery(limit=2)))) == 2
+
+    def test_rematch_carries_sentiment_counts(self, store: Any) -> None:
+        store.write(matched(mention(1, sentiment=Sentiment("negative", 0.9)), watches=[]))
+        day = (T0, T0 + timedelta(days=1))
+        assert store.volume(["cafelia"], *day, "day") == []
+        assert store.rematch(WatchIndex(WATCHES)) == 1
+        [p] = store.volume(["cafelia"], *day, "day")
+        assert (p.volume, p.negative) == (1, 1)
 
     def test_rematch_applies_changed_watches_to_stored_mentions(self, store: Any) -> None:
         batch = [mention(1, text="Brewster rembourse"), mention(2, text="Cafélia top")]

@@ -66,9 +66,15 @@ class StoredDeadLetter:
 
 @dataclass(frozen=True, slots=True)
 class VolumePoint:
+    """Posts in one bucket; ``negative + neutral + positive`` are the analysed ones among
+    ``volume`` (posts stored without analysis count in ``volume`` only)."""
+
     watch_id: str
     bucket_start: datetime
     volume: int
+    negative: int = 0
+    neutral: int = 0
+    positive: int = 0
 
 
 @dataclass(frozen=True, slots=True)

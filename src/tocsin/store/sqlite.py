@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 import orjson
 
-from tocsin.domain import Author, DeadLetter, Mention, Metrics, Watch, WatchKind
+from tocsin.domain import Author, DeadLetter, Mention, Metrics, Sentiment, Watch, WatchKind
 from tocsin.errors import StoreError
 from tocsin.query import Document, WatchIndex, evaluate, fts_expression, normalise, parse
 from tocsin.store.base import (
@@ -34,7 +34,7 @@ from tocsin.store.base import (
     VolumePoint,
     WriteResult,
 )
-from tocsin.store.rollup import ALL, Change, rollup_deltas
+from tocsin.store.rollup import ALL, Change, State, rollup_deltas
 from tocsin.store.sqlite_migrations import MIGRATIONS
 from tocsin.store.sqlite_outbox import SQLiteOutbox
 from tocsin.store.times import US_PER_MINUTE, from_us, to_us
@@ -47,14 +47,15 @@ _MENTION_COLUMNS = (
     "id, platform, native_id, author_id, author_handle, author_name, author_followers, "
     "author_verified, url, title, text, language, created_at, edited_at, reply_to, repost_of, "
     "quote_of, hashtags, mentions, links, likes, reposts, replies, views, raw, fingerprint, "
-    "ingested_at"
+    "ingested_at, sentiment, sentiment_score, emotions, toxicity, complaint"
 )
-_INSERT_MENTION = f"INSERT INTO mentions ({_MENTION_COLUMNS}) VALUES ({', '.join('?' * 27)})"
+_INSERT_MENTION = f"INSERT INTO mentions ({_MENTION_COLUMNS}) VALUES ({', '.join('?' * 32)})"
 _UPDATE_MENTION = (
     "UPDATE mentions SET author_id=?, author_handle=?, author_name=?, author_followers=?, "
     "author_verified=?, url=?, title=?, text=?, language=?, created_at=?, edited_at=?, "
     "reply_to=?, repost_of=?, quote_of=?, hashtags=?, mentions=?, links=?, likes=?, reposts=?, "
-    "replies=?, views=?, raw=?, fingerprint=?, ingested_at=? WHERE id=?"
+    "replies=?, views=?, raw=?, fingerprint=?, ingested_at=?, sentiment=?, sentiment_score=?, "
+    "emotions=?, toxicity=?, complaint=? WHERE id=?"
 )
 _UPSERT_AUTHOR = (
     "INSERT INTO authors (platform, id, handle, display_name, followers, verified, updated_at) "
@@ -65,8 +66,10 @@ _UPSERT_AUTHOR = (
     "WHERE excluded.updated_at >= authors.updated_at"
 )
 _UPSERT_ROLLUP = (
-    "INSERT INTO rollup_minute (watch_id, minute, volume) VALUES (?, ?, ?) "
-    "ON CONFLICT (watch_id, minute) DO UPDATE SET volume = volume + excluded.volume"
+    "INSERT INTO rollup_minute (watch_id, minute, volume, negative, neutral, positive) "
+    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (watch_id, minute) DO UPDATE SET "
+    "volume = volume + excluded.volume, negative = negative + excluded.negative, "
+    "neutral = neutral + excluded.neutral, positive = positive + excluded.positive"
 )
 
 
@@ -226,24 +229,29 @@ class SQLiteStore:
                 strict=True,
             ):
                 created = row[_CREATED]
+                sentiment = row[_SENTIMENT]
                 old = existing.get((row[0], row[1]))
                 if old is None:
                     row_id = next_id
                     next_id += 1
                     inserts.append((row_id, *row))
                     fts_rows.append((row_id, norm_text))
-                    changes.append(Change(None, (created // US_PER_MINUTE, watch_ids)))
+                    changes.append(
+                        Change(None, State(created // US_PER_MINUTE, watch_ids, sentiment))
+                    )
                     result.inserted += 1
                 else:
-                    row_id, old_fp, old_version, old_created, old_text = old
-                    if old_fp == row[_FINGERPRINT] or version < old_version:
+                    row_id, old_fp, old_version, old_created, old_text, old_sentiment = old
+                    # Same content: unchanged, unless it brings an analysis the row lacks.
+                    same = old_fp == row[_FINGERPRINT] and (old_sentiment or not sentiment)
+                    if same or version < old_version:
                         result.unchanged += 1
                         continue
                     old_watches = self._replace(row_id, row, norm_text, old_text)
                     changes.append(
                         Change(
-                            (old_created // US_PER_MINUTE, old_watches),
-                            (created // US_PER_MINUTE, watch_ids),
+                            State(old_created // US_PER_MINUTE, old_watches, old_sentiment),
+                            State(created // US_PER_MINUTE, watch_ids, sentiment),
                         )
                     )
                     result.updated += 1
@@ -260,7 +268,7 @@ class SQLiteStore:
             )
             self.db.executemany(_UPSERT_AUTHOR, list(authors.values()))
             deltas = rollup_deltas(changes)
-            self.db.executemany(_UPSERT_ROLLUP, [(w, mi, v) for (w, mi), v in deltas.items()])
+            self.db.executemany(_UPSERT_ROLLUP, [(w, mi, *d) for (w, mi), d in deltas.items()])
             if batch.dead_letters:
                 before = self.db.total_changes
                 self.db.executemany(
@@ -279,18 +287,18 @@ class SQLiteStore:
 
     def _lookup(
         self, keys: list[tuple[str, str]]
-    ) -> dict[tuple[str, str], tuple[int, bytes, int, int, str]]:
+    ) -> dict[tuple[str, str], tuple[int, bytes, int, int, str, str | None]]:
         """Stored state of the given posts, by key; one indexed query per platform and chunk."""
         by_platform: dict[str, list[str]] = {}
         for platform, native_id in keys:
             by_platform.setdefault(platform, []).append(native_id)
-        found: dict[tuple[str, str], tuple[int, bytes, int, int, str]] = {}
+        found: dict[tuple[str, str], tuple[int, bytes, int, int, str, str | None]] = {}
         for platform, ids in by_platform.items():
             for start in range(0, len(ids), _LOOKUP_CHUNK):
                 chunk = ids[start : start + _LOOKUP_CHUNK]
                 rows = self.db.execute(
                     "SELECT native_id, id, fingerprint, coalesce(edited_at, created_at), "
-                    "created_at, text FROM mentions "
+                    "created_at, text, sentiment FROM mentions "
                     f"WHERE platform = ? AND native_id IN ({', '.join('?' * len(chunk))})",
                     (platform, *chunk),
                 )
@@ -358,10 +366,11 @@ class SQLiteStore:
                         [(w, created, row[0]) for w in new],
                     )
                     minute = created // US_PER_MINUTE
-                    changes.append(Change((minute, old), (minute, new)))
+                    label = row[_ROW_SENTIMENT]
+                    changes.append(Change(State(minute, old, label), State(minute, new, label)))
                     changed += 1
                 deltas = rollup_deltas(changes)
-                self.db.executemany(_UPSERT_ROLLUP, [(w, m, v) for (w, m), v in deltas.items()])
+                self.db.executemany(_UPSERT_ROLLUP, [(w, m, *d) for (w, m), d in deltas.items()])
                 self.db.execute("COMMIT")
             except BaseException:
                 if self.db.in_transaction:
@@ -516,12 +525,16 @@ class SQLiteStore:
         size = _BUCKET_MINUTES[bucket]
         ids = list(watch_ids) or [ALL]
         rows = self.db.execute(
-            f"SELECT watch_id, (minute / {size}) * {size} AS b, sum(volume) FROM rollup_minute "
+            f"SELECT watch_id, (minute / {size}) * {size} AS b, sum(volume), sum(negative), "
+            "sum(neutral), sum(positive) FROM rollup_minute "
             f"WHERE watch_id IN ({', '.join('?' * len(ids))}) AND minute >= ? AND minute < ? "
             "GROUP BY watch_id, b HAVING sum(volume) != 0 ORDER BY watch_id, b",
             (*ids, to_us(since) // US_PER_MINUTE, -(-to_us(until) // US_PER_MINUTE)),
         )
-        return [VolumePoint(w, from_us(b * US_PER_MINUTE), int(v)) for w, b, v in rows]
+        return [
+            VolumePoint(w, from_us(b * US_PER_MINUTE), int(v), int(neg), int(neu), int(pos))
+            for w, b, v, neg, neu, pos in rows
+        ]
 
     def span(self) -> tuple[datetime, datetime] | None:
         """First and last ``created_at`` stored."""
@@ -559,6 +572,8 @@ class PreparedBatch:
 
 _CREATED = 11  # index of created_at in a prepared row
 _FINGERPRINT = 24
+_SENTIMENT = 26
+_ROW_SENTIMENT = 27  # in a row read with _MENTION_COLUMNS (id first)
 
 
 def prepare(
@@ -608,7 +623,8 @@ def prepare(
         )
         # What makes two versions of a post differ: everything above but the raw bytes.
         fingerprint = hashlib.blake2b(orjson.dumps(content), digest_size=16).digest()
-        batch.rows.append((*content, m.raw, fingerprint, now))
+        # The analysis is not content: a post analysed again is not a new version.
+        batch.rows.append((*content, m.raw, fingerprint, now, *_analysis_columns(m)))
         batch.versions.append(version)
         batch.norm_texts.append(item.norm_text)
         batch.watch_ids.append(item.watch_ids)
@@ -619,6 +635,17 @@ def prepare(
         (d.fingerprint, d.source, d.format, d.position, d.reason, d.raw, now) for d in dead_letters
     ]
     return batch
+
+
+def _analysis_columns(m: Mention) -> tuple[Any, ...]:
+    s = m.sentiment
+    return (
+        None if s is None else s.label,
+        None if s is None else s.score,
+        orjson.dumps(dict(m.emotions)).decode() if m.emotions else None,
+        m.toxicity,
+        m.complaint,
+    )
 
 
 def _mention(row: Sequence[Any]) -> Mention:
@@ -650,6 +677,11 @@ def _mention(row: Sequence[Any]) -> Mention:
         raw,
         _fp,
         _ingested,
+        sentiment,
+        sentiment_score,
+        emotions,
+        toxicity,
+        complaint,
     ) = row
     return Mention(
         platform=platform,
@@ -676,6 +708,10 @@ def _mention(row: Sequence[Any]) -> Mention:
         metrics=Metrics(likes, reposts, replies, views),
         edited_at=None if edited_at is None else from_us(edited_at),
         raw=bytes(raw),
+        sentiment=None if sentiment is None else Sentiment(sentiment, sentiment_score),
+        emotions=tuple(orjson.loads(emotions).items()) if emotions else (),
+        toxicity=toxicity,
+        complaint=complaint,
     )
 
 
