@@ -268,3 +268,30 @@ def test_detect_series_scores_a_csv(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert alerts == ["2026-11-14 05:00:00"]  # the surge, and nothing else
     code, _, err = run(capsys, "detect-series", str(tmp_path / "missing.csv"), "-o", str(out))
     assert code == 1 and len(err.strip().splitlines()) == 1
+
+
+def test_search_filters_on_sentiment_and_refuses_it_in_watches(
+    db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.store.contract import matched
+    from tocsin.domain import Sentiment
+    from tocsin.store.sqlite import SQLiteStore
+
+    with SQLiteStore(db) as store:
+        store.write(
+            matched(
+                mention(1, text="Cafélia, quelle honte", sentiment=Sentiment("negative", 0.9)),
+                mention(2, text="Cafélia au top", sentiment=Sentiment("positive", 0.8)),
+                mention(3, text="Cafélia ouvre à Lyon"),
+            )
+        )
+    code, out, _ = run(
+        capsys, "--db", str(db), "search", "cafelia sentiment:negative", "--format", "jsonl"
+    )
+    assert code == 0
+    [row] = [orjson.loads(x) for x in out.splitlines()]
+    assert (row["native_id"], row["sentiment"], row["sentiment_score"]) == ("1001", "negative", 0.9)
+    code, out, _ = run(capsys, "--db", str(db), "search", "sentiment:positive")
+    assert "au top" in out and "pos" in out and "1 mention" in out
+    code, _, err = run(capsys, "--db", str(db), "watch", "add", "w", "cafelia sentiment:negative")
+    assert code != 0 and "not watches" in err

@@ -98,11 +98,11 @@ def watch() -> None:
     """Define what to listen for: brands, campaigns, competitors, topics."""
 
 
-def _check_query(query: str, label: str = "query") -> None:
+def _check_query(query: str, label: str = "query", *, watch: bool = False) -> None:
     from tocsin.query import parse
 
     try:
-        parse(query)
+        parse(query, watch=watch)
     except QueryError as exc:
         q, at = exc.query, exc.position
         marked = f"{terminal_safe(q[:at])} ▶ {terminal_safe(q[at:])}".strip()
@@ -153,7 +153,7 @@ def watch_add(
     The watch is applied to the mentions already stored (unless --no-backfill) and to
     every mention imported from now on.
     """
-    _check_query(query)
+    _check_query(query, watch=True)
     try:
         w = Watch(
             id=watch_id,
@@ -253,7 +253,7 @@ def watch_test(
         if saved is not None:
             query = saved.query
             lang = lang or (saved.languages[0] if saved.languages else None)
-    _check_query(query)
+    _check_query(query, watch=True)
     node = parse(query)
     samples = list(texts)
     if sample_file is not None:
@@ -387,6 +387,10 @@ _SEARCH_COLUMNS = (
     "watches",
     "text",
     "url",
+    "sentiment",
+    "sentiment_score",
+    "toxicity",
+    "complaint",
 )
 
 
@@ -402,6 +406,10 @@ def _row(item: StoredMention) -> tuple[Any, ...]:
         " ".join(item.watch_ids),
         m.text,
         m.url,
+        m.sentiment.label if m.sentiment else None,
+        m.sentiment.score if m.sentiment else None,
+        m.toxicity,
+        m.complaint,
     )
 
 
@@ -435,6 +443,9 @@ def search(
     """Search stored mentions, newest first, with the watch query language.
 
     Example: tocsin search '"service client" AND (arnaque OR scam)' --lang fr --since 7d
+
+    Filters in the query: lang:fr, platform:bluesky, author:handle, sentiment:negative
+    (or neutral, positive: posts not analysed match none of them).
     """
     if query is not None:
         _check_query(query)
@@ -461,13 +472,16 @@ def search(
                     r.mention.platform,
                     "@" + r.mention.author.handle,
                     r.mention.language or "",
+                    r.mention.sentiment.label[:3] if r.mention.sentiment else "",
                     r.mention.text,
                 )
                 for r in results
             ]
             click.echo(
                 table(
-                    ["when (UTC)", "platform", "author", "lang", "text"], rows, [16, 9, 18, 4, 80]
+                    ["when (UTC)", "platform", "author", "lang", "sent", "text"],
+                    rows,
+                    [16, 9, 18, 4, 4, 80],
                 )
             )
             n = len(rows)

@@ -153,7 +153,8 @@ class Document:
     Public attributes: ``text`` (original), ``norm_text``, ``language`` (normalised, ``""`` if
     unknown), ``platform``, ``author`` (normalised handle without ``@``), ``words`` (list, in
     order: index = position), ``word_set`` and ``tokens`` (words plus ``#tag`` and ``@handle``
-    tokens, from the text and from the mention's fields). ``author`` and ``word_set`` are
+    tokens, from the text and from the mention's fields), ``sentiment`` (the label, ``""`` if
+    not analysed). ``author`` and ``word_set`` are
     computed on first use (matching needs ``tokens``, rarely the others).
     """
 
@@ -169,6 +170,7 @@ class Document:
         "language",
         "norm_text",
         "platform",
+        "sentiment",
         "text",
         "tokens",
         "words",
@@ -178,6 +180,7 @@ class Document:
     norm_text: str
     language: str
     platform: str
+    sentiment: str
     words: list[str]
     tokens: frozenset[str]
 
@@ -191,12 +194,15 @@ class Document:
         field_tokens: AbstractSet[str] | None = None,
         *,
         handle: str | None = None,
+        sentiment: str = "",
     ) -> None:
         """Low-level: ``norm_text`` must be ``normalise(text)``, the fields already normalised.
 
         ``handle``: instead of ``author``, the raw handle, normalised if ``author`` is read.
+        ``sentiment``: the post's sentiment label, ``""`` if it was not analysed.
         """
         self.text = text
+        self.sentiment = sentiment
         self.norm_text = norm_text
         self.language = language
         self.platform = platform
@@ -248,6 +254,7 @@ class Document:
             "",
             field,
             handle=mention.author.handle,
+            sentiment=mention.sentiment.label if mention.sentiment is not None else "",
         )
 
     @classmethod

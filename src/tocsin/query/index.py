@@ -250,7 +250,7 @@ class WatchIndex:
             if w.id in entries:
                 raise ValueError(f"duplicate watch id {w.id!r}")
             try:
-                node = parse(w.query)
+                node = parse(w.query, watch=True)
             except QueryError as e:
                 raise QueryError(f"watch {w.id!r}: {e.reason}", e.query, e.position) from e
             entries[w.id] = _Entry(w, node)

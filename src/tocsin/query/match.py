@@ -70,6 +70,8 @@ def _field(node: Field) -> Predicate:
         return lambda d: lang_matches(d.language, v)
     if node.name == "platform":
         return lambda d: d.platform == v
+    if node.name == "sentiment":
+        return lambda d: d.sentiment == v
     return lambda d: d.author == v
 
 
@@ -250,7 +252,11 @@ class _Explainer:
         doc = self.doc
         if isinstance(node, Field):
             if compile_node(node)(doc):
-                value = {"lang": doc.language, "platform": doc.platform}.get(node.name, doc.author)
+                value = {
+                    "lang": doc.language,
+                    "platform": doc.platform,
+                    "sentiment": doc.sentiment,
+                }.get(node.name, doc.author)
                 self.hits.add(Hit(str(node), -1, -1, value))
         elif isinstance(node, Hashtag | Handle):
             sign, regex = ("#", TAG_RE) if isinstance(node, Hashtag) else ("@", HANDLE_RE)

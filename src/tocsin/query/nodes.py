@@ -26,8 +26,9 @@ __all__ = [
     "Term",
 ]
 
-#: Field names a query may use: ``lang:fr``, ``platform:bluesky``, ``author:handle``.
-FIELDS = ("author", "lang", "platform")
+#: Field names a query may use: ``lang:fr``, ``platform:bluesky``, ``author:handle``,
+#: ``sentiment:negative`` (searches only).
+FIELDS = ("author", "lang", "platform", "sentiment")
 
 
 class Node:

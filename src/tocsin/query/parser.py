@@ -18,7 +18,9 @@ Leaves, written as they appear in the query (the value is then normalised):
 * ``rembours*`` -> ``Prefix``: one word of at least 2 characters, ``*`` only at the end.
 * ``#tag`` -> ``Hashtag``, ``@handle`` (``.`` and ``-`` allowed inside) -> ``Handle``.
 * ``lang:fr``, ``platform:bluesky``, ``author:handle`` -> ``Field`` (field names are
-  case-insensitive; ``https://...`` is read as words, not as a field).
+  case-insensitive; ``https://...`` is read as words, not as a field). ``sentiment:negative``
+  (``neutral``, ``positive``) filters searches only: watches are matched before posts are
+  analysed, so ``parse(query, watch=True)`` refuses it.
 * ``a NEAR/n b`` with 1 <= n <= 1000; both operands must be words, phrases, prefixes,
   hashtags, handles or parenthesised OR-groups of those.
 
@@ -30,6 +32,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from tocsin.domain.mention import SENTIMENT_LABELS
 from tocsin.domain.watch import MAX_QUERY_CHARS
 from tocsin.errors import QueryError
 from tocsin.query.nodes import (
@@ -80,8 +83,9 @@ class _Token:
 
 
 class _Parser:
-    def __init__(self, query: str) -> None:
+    def __init__(self, query: str, *, watch: bool = False) -> None:
         self.query = query
+        self.watch = watch
         self.tokens: list[_Token] = []
         self.i = 0
         self.nodes = 0
@@ -204,10 +208,21 @@ class _Parser:
 
     def lex_field(self, name: str, raw: str, pos: int, value_pos: int) -> None:
         if name not in FIELDS:
-            raise self.error(f"unknown field {name!r} (use lang:, platform: or author:)", pos)
+            raise self.error(
+                f"unknown field {name!r} (use lang:, platform:, author: or sentiment:)", pos
+            )
         if not raw:
             raise self.error(f"{name}: needs a value", pos)
         value = normalise(raw)
+        if name == "sentiment":
+            if self.watch:
+                raise self.error(
+                    "sentiment: filters searches, not watches (watches are matched before "
+                    "analysis; each watch counts its negative, neutral and positive posts)",
+                    pos,
+                )
+            if value not in SENTIMENT_LABELS:
+                raise self.error(f"sentiment: is one of {', '.join(SENTIMENT_LABELS)}", value_pos)
         if name == "author":
             value = value.removeprefix("@")
         elif name == "lang":
@@ -347,6 +362,8 @@ def _near_operand(node: Node) -> bool:
     return False
 
 
-def parse(query: str) -> Node:
-    """Parse ``query`` into an immutable AST; raise ``QueryError`` pointing at the fault."""
-    return _Parser(query).parse()
+def parse(query: str, *, watch: bool = False) -> Node:
+    """Parse ``query`` into an immutable AST; raise ``QueryError`` pointing at the fault.
+
+    ``watch``: the query defines a watch (``sentiment:`` is refused: see the module doc)."""
+    return _Parser(query, watch=watch).parse()
