@@ -2,6 +2,9 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# The browser tests drive Debian's Chromium (Playwright never downloads a browser).
+CHROMIUM ?= /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Two BLAS threads: the machine has two cores and the tests run one job at a time.
 export OPENBLAS_NUM_THREADS ?= 2
 
@@ -19,6 +22,12 @@ $(VENV)/.test-installed: $(BIN)/activate pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[test]'
 	touch $@ $(VENV)/.installed
 
+# A fresh Debian machine has no browser: install it, non-interactively.
+$(CHROMIUM):
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium
+	test -x $@
+
 demo: $(VENV)/.installed
 	$(BIN)/tocsin demo
 
@@ -26,8 +35,8 @@ lint: $(VENV)/.test-installed
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 
-test: $(VENV)/.test-installed lint
-	$(BIN)/python -m pytest
+test: $(VENV)/.test-installed $(CHROMIUM) lint
+	PLAYWRIGHT_BROWSERS_PATH=/nonexistent-playwright-browsers $(BIN)/python -m pytest
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/ingest.py

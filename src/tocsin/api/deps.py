@@ -111,10 +111,16 @@ async def verify_csrf(request: Request, settings: SettingsDep) -> None:
     this site (Origin, Sec-Fetch-Site) and carry the CSRF token of its cookies."""
     if request.method in csrf.SAFE_METHODS or "authorization" in request.headers:
         return
-    if request.headers.get("sec-fetch-site") == "cross-site":
+    site = request.headers.get("sec-fetch-site")
+    if site == "cross-site":
         raise ApiError(403, "cross-site request refused")
     origin = request.headers.get("origin")
-    if origin is not None and urlsplit(origin).netloc != request.headers.get("host"):
+    # Under ``Referrer-Policy: no-referrer`` browsers send ``Origin: null`` with every form
+    # POST, even to their own site: then Sec-Fetch-Site must say it is ours.
+    if origin == "null":
+        if site != "same-origin":
+            raise ApiError(403, "cross-origin request refused")
+    elif origin is not None and urlsplit(origin).netloc != request.headers.get("host"):
         raise ApiError(403, "cross-origin request refused")
     sent = request.headers.get(csrf.CSRF_HEADER)
     if sent is None:
