@@ -107,6 +107,36 @@ def test_stats_table_and_chart(
     counts = [int(line.split()[-1]) for line in lines[2:] if line[:4].isdigit()]
     assert sum(counts) == 199
     assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "cafelia  199 mentions, none analysed" in out
+
+
+def test_stats_sentiment_shares_and_chart_panel(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.store.contract import matched
+    from tocsin.domain import Sentiment
+    from tocsin.store.sqlite import SQLiteStore
+
+    run(capsys, "--db", str(db), "watch", "add", "cafelia", "cafélia")
+    labels = ["negative"] * 3 + ["positive"] + [None] * 2
+    posts = [
+        mention(i, sentiment=None if lab is None else Sentiment(lab, 0.9))
+        for i, lab in enumerate(labels, start=1)
+    ]
+    with SQLiteStore(db) as store:
+        store.write(matched(*posts))
+    plain, with_panel = tmp_path / "a.png", tmp_path / "b.png"
+    code, out, _ = run(capsys, "--db", str(db), "stats", "--watch", "cafelia")
+    assert code == 0
+    assert "6 mentions, 4 analysed: 75 % negative, 0 % neutral, 25 % positive" in out
+    run(capsys, "--db", str(db), "stats", "--chart", str(with_panel))
+    with SQLiteStore(db) as store:
+        store.db.execute("UPDATE rollup_minute SET negative = 0, positive = 0")
+    run(capsys, "--db", str(db), "stats", "--chart", str(plain))
+    from PIL import Image
+
+    with Image.open(with_panel) as two, Image.open(plain) as one:
+        assert two.height > one.height  # the negative-share panel
 
 
 def test_unknown_format_and_missing_file(db: Path, capsys: pytest.CaptureFixture[str]) -> None:

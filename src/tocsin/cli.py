@@ -514,8 +514,13 @@ def stats(
     until: str | None,
     chart: Path | None,
 ) -> None:
-    """Volume of mentions per watch, per hour or day (UTC)."""
-    from tocsin.stats import draw_volume_chart, volume_table
+    """Volume of mentions per watch, per hour or day (UTC), and their sentiment."""
+    from tocsin.stats import (
+        draw_volume_chart,
+        negative_share_table,
+        sentiment_totals,
+        volume_table,
+    )
 
     with open_store(ctx.settings) as store:
         ids = list(watch_ids) or [w.id for w in store.list_watches()]
@@ -529,12 +534,22 @@ def stats(
         start = parse_when(since) or span[0]
         end = parse_when(until) or span[1] + timedelta(minutes=1)
         series = volume_table(store, [ALL, *ids], start, end, bucket)  # type: ignore[arg-type]
+        totals = sentiment_totals(store, [ALL, *ids], start, end)
+        negative = (
+            negative_share_table(store, [ALL, *ids], start, end, bucket)  # type: ignore[arg-type]
+            if chart is not None
+            else None
+        )
     header = ["bucket (UTC)", "all", *ids]
     fmt = "%Y-%m-%d %H:00" if bucket == "hour" else "%Y-%m-%d"
     rows = [(b.strftime(fmt), *counts) for b, counts in series]
     click.echo(table(header, rows, [16] + [max(6, min(len(h), 16)) for h in header[1:]]))
+    click.echo("")
+    width = max(len(w) for w in ["all", *ids])
+    for wid, label in [(ALL, "all"), *((w, w) for w in ids)]:
+        click.echo(f"{terminal_safe(label):<{width}}  {totals[wid].describe()}")
     if chart is not None:
-        draw_volume_chart(series, ["all", *ids], chart, bucket)
+        draw_volume_chart(series, ["all", *ids], chart, bucket, negative)
         click.echo(f"chart written to {chart}")
 
 
