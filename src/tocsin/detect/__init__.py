@@ -19,6 +19,12 @@ from tocsin.detect._series import (
     write_scored_csv,
 )
 from tocsin.detect._volume import Assessment, VolumeConfig, VolumeSurgeDetector
+from tocsin.detect.negative_share import (
+    NegativeShareConfig,
+    NegativeShareDetector,
+    ShareAssessment,
+    negative_counts,
+)
 
 __all__ = [
     "AlertGate",
@@ -27,14 +33,18 @@ __all__ = [
     "Detector",
     "GateConfig",
     "Instant",
+    "NegativeShareConfig",
+    "NegativeShareDetector",
     "Point",
     "ScoredPoint",
     "SeriesReport",
+    "ShareAssessment",
     "VolumeConfig",
     "VolumeSurgeDetector",
     "detect_series",
     "detect_series_file",
     "infer_step",
+    "negative_counts",
     "read_series_csv",
     "write_scored_csv",
 ]

@@ -143,3 +143,27 @@ def count_surprise(k: float, mean: float, var: float, upper: bool = True) -> flo
     if upper:
         return _surprise_from_log(_log_betainc(k, r, 1.0 - p))
     return _surprise_from_log(_log_betainc(r, k + 1.0, p))
+
+
+def beta_binomial_surprise(k: float, n: float, a: float, b: float) -> float:
+    """Surprise of ``X >= k`` for ``X ~ BetaBinomial(n, a, b)``: ``n`` posts whose share of
+    some kind (negative, mocking …) is itself uncertain, ``Beta(a, b)``. As ``a + b`` grows it
+    becomes the binomial tail. Only the upper tail above the mean is computed (0 below it): the
+    terms are summed from ``k`` up by their ratio until they no longer count."""
+    n, k = round(n), math.ceil(k)
+    if n <= 0 or k <= 0 or k <= n * a / (a + b):
+        return 0.0
+    if k > n:
+        return MAX_SURPRISE
+    log_term = (
+        math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)
+        + math.lgamma(k + a) + math.lgamma(n - k + b) - math.lgamma(n + a + b)
+        + math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b)
+    )  # fmt: skip
+    first, total, ratio = log_term, 1.0, 1.0  # terms relative to the first one
+    for x in range(k, n):
+        ratio *= (n - x) / (x + 1) * (x + a) / (n - x - 1 + b)
+        total += ratio
+        if ratio < 1e-17 * total:
+            break
+    return _surprise_from_log(first + math.log(total))

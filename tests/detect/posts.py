@@ -1,0 +1,75 @@
+"""Seeded synthetic posts for the detectors that read mentions (shares, words, hashtags,
+reach, storylines): quiet traffic with the hourly rhythm of ``streams.py``, then a planted
+event."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+
+from tests.detect.streams import HOUR, MONDAY, poisson, rate
+from tocsin.domain import Author, Mention, Metrics, Sentiment
+
+
+def binomial(rng: random.Random, n: int, p: float) -> int:
+    return sum(rng.random() < p for _ in range(n))
+
+
+def share_counts(
+    seed: int,
+    hours: int,
+    base: float = 20.0,
+    p: float = 0.1,
+    events: tuple[tuple[int, int, float], ...] = (),
+) -> list[tuple[datetime, tuple[int, int]]]:
+    """Hourly ``(n_negative, n_total)``; each event ``(start, length, share)`` sets the negative
+    share of buckets ``start .. start + length - 1``."""
+    rng = random.Random(seed)
+    out = []
+    for i in range(hours):
+        t = MONDAY + i * HOUR
+        n = poisson(rng, rate(t, base))
+        share = p
+        for start, length, s in events:
+            if start <= i < start + length:
+                share = s
+        out.append((t, (binomial(rng, n, share), n)))
+    return out
+
+
+_counter = iter(range(10**9))
+
+
+def post(
+    text: str,
+    t: datetime,
+    *,
+    label: str | None = "neutral",
+    followers: int = 100,
+    author: str | None = None,
+    hashtags: tuple[str, ...] = (),
+    repost_of: str | None = None,
+    reposts: int | None = None,
+    native_id: str | None = None,
+) -> Mention:
+    n = next(_counter)
+    who = author or f"a{n % 997}"
+    return Mention(
+        platform="x",
+        native_id=native_id or f"p{n}",
+        author=Author("x", who, who, followers=followers),
+        text=text,
+        created_at=t,
+        hashtags=hashtags,
+        repost_of=repost_of,
+        metrics=Metrics(reposts=reposts),
+        sentiment=None if label is None else Sentiment(label, 0.9),
+    )
+
+
+def bucket_times(hours: int) -> list[datetime]:
+    return [MONDAY + i * HOUR for i in range(hours)]
+
+
+def minutes(t: datetime, m: float) -> datetime:
+    return t + timedelta(minutes=m)
