@@ -6,7 +6,7 @@ import pytest
 
 from tocsin.domain import Author, Mention, Sentiment, Watch
 from tocsin.errors import QueryError
-from tocsin.query import Document, Field, WatchIndex, evaluate, explain, parse
+from tocsin.query import Document, Field, WatchIndex, evaluate, explain, parse, required_values
 
 
 def _post(sentiment: Sentiment | None) -> Document:
@@ -54,3 +54,35 @@ def test_watches_refuse_it_with_a_reason() -> None:
     assert "not watches" in e.value.reason
     with pytest.raises(QueryError, match="watch 'w'"):
         WatchIndex([Watch("w", "cafelia AND sentiment:negative")])
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("sentiment:negative", {"negative"}),
+        ("cafelia sentiment:negative", {"negative"}),
+        ("sentiment:negative OR sentiment:neutral", {"negative", "neutral"}),
+        ("(a sentiment:negative) OR (b sentiment:positive)", {"negative", "positive"}),
+        ("sentiment:negative sentiment:positive", set()),  # matches nothing
+        ("cafelia OR sentiment:negative", None),
+        ("NOT sentiment:negative", None),
+        ("cafelia lang:fr", None),
+    ],
+)
+def test_required_values_is_a_sound_prefilter(query: str, expected: set[str] | None) -> None:
+    got = required_values(parse(query), "sentiment")
+    assert got == (None if expected is None else frozenset(expected))
+    # Soundness: any post that matches has a label inside the required set.
+    for label in ("negative", "neutral", "positive"):
+        for text in ("a cafelia", "b", "a"):
+            m = Mention(
+                "x",
+                "1",
+                Author("x", "1", "ana"),
+                text,
+                datetime(2026, 11, 2, tzinfo=UTC),
+                language="fr",
+                sentiment=Sentiment(label, 0.9),
+            )
+            if got is not None and evaluate(parse(query), Document.from_mention(m)):
+                assert label in got

@@ -25,7 +25,7 @@ Typical use::
 """
 
 from tocsin.query.document import Document
-from tocsin.query.fts import fts_expression
+from tocsin.query.fts import fts_expression, required_values
 from tocsin.query.index import WatchIndex
 from tocsin.query.match import Hit, evaluate, explain
 from tocsin.query.nodes import (
@@ -65,4 +65,5 @@ __all__ = [
     "normalise",
     "normalise_with_offsets",
     "parse",
+    "required_values",
 ]

@@ -38,7 +38,7 @@ from tocsin.query.nodes import (
     Term,
 )
 
-__all__ = ["FTS_SEPARATOR_WORD_CHARS", "fts_expression"]
+__all__ = ["FTS_SEPARATOR_WORD_CHARS", "fts_expression", "required_values"]
 
 #: Word characters (``\w``) that FTS5 unicode61 treats as separators: ``_``, and marks that
 #: became letters after Unicode 6.1 (New Tai Lue vowel signs and tone marks, Vedic
@@ -89,3 +89,27 @@ def fts_expression(node: Node, *, tags_indexed: bool = False) -> str | None:
         alts = list(dict.fromkeys(alts))
         return alts[0] if len(alts) == 1 else "(" + " OR ".join(alts) + ")"
     raise TypeError(f"not a query node: {node!r}")
+
+
+def required_values(node: Node, name: str) -> frozenset[str] | None:
+    """The values field ``name`` must take for ``node`` to match (``sentiment:negative`` ->
+    ``{"negative"}``), or ``None`` when the query does not restrict it. Like the FTS
+    expression, a necessary condition: a column filter that never drops a matching row."""
+    if isinstance(node, Field):
+        return frozenset((node.value,)) if node.name == name else None
+    if isinstance(node, And):
+        found: frozenset[str] | None = None
+        for child in node.children:
+            values = required_values(child, name)
+            if values is not None:
+                found = values if found is None else found & values
+        return found
+    if isinstance(node, Or):
+        union: set[str] = set()
+        for child in node.children:
+            values = required_values(child, name)
+            if values is None:
+                return None
+            union |= values
+        return frozenset(union)
+    return None  # Not, Near (words only) and word leaves say nothing about fields

@@ -24,7 +24,15 @@ import orjson
 
 from tocsin.domain import Author, DeadLetter, Mention, Metrics, Sentiment, Watch, WatchKind
 from tocsin.errors import StoreError
-from tocsin.query import Document, WatchIndex, evaluate, fts_expression, normalise, parse
+from tocsin.query import (
+    Document,
+    WatchIndex,
+    evaluate,
+    fts_expression,
+    normalise,
+    parse,
+    required_values,
+)
 from tocsin.store.base import (
     Bucket,
     MatchedMention,
@@ -479,6 +487,10 @@ class SQLiteStore:
                 source = "mention_fts f JOIN mentions m ON m.id = f.rowid"
                 where.append("mention_fts MATCH ?")
                 params.append(fts)
+            labels = required_values(node, "sentiment")
+            if labels is not None:  # a column test in SQLite, before any row reaches Python
+                where.append(f"m.sentiment IN ({', '.join('?' * len(labels))})")
+                params.extend(sorted(labels))
         if query.watch_id is not None:
             source += " JOIN mention_watches w ON w.mention_id = m.id AND w.watch_id = ?"
             params.insert(0, query.watch_id)
