@@ -73,3 +73,43 @@ def bucket_times(hours: int) -> list[datetime]:
 
 def minutes(t: datetime, m: float) -> datetime:
     return t + timedelta(minutes=m)
+
+
+QUIET = (
+    "Commande reçue hier, rien à signaler",
+    "Le nouveau menu est sympa",
+    "Quelqu'un sait à quelle heure ferme le magasin ?",
+    "Great coffee this morning at the station",
+    "Anyone tried the new app update?",
+    "Livraison rapide, merci",
+)
+
+
+def text_posts(
+    seed: int,
+    hours: int,
+    base: float = 20.0,
+    usual: tuple[tuple[str, float], ...] = (),
+    events: tuple[tuple[int, int, str, float], ...] = (),
+    negative: float = 0.1,
+) -> list[tuple[datetime, list[Mention]]]:
+    """Hourly buckets of posts drawn from ``QUIET``; each ``(phrase, p)`` of ``usual`` is added to
+    a post with chance ``p``; each event ``(start, length, phrase, p)`` adds its phrase with
+    chance ``p`` in buckets ``start .. start + length - 1`` (and makes those posts negative)."""
+    rng = random.Random(seed)
+    out = []
+    for i in range(hours):
+        t = MONDAY + i * HOUR
+        bucket = []
+        for _ in range(poisson(rng, rate(t, base))):
+            text = rng.choice(QUIET)
+            label = "negative" if rng.random() < negative else "neutral"
+            for words, p in usual:
+                if rng.random() < p:
+                    text += f" {words}"
+            for start, length, words, p in events:
+                if start <= i < start + length and rng.random() < p:
+                    text, label = f"{text} {words}", "negative"
+            bucket.append(post(text, t, label=label, followers=rng.randint(10, 5000)))
+        out.append((t, bucket))
+    return out

@@ -59,7 +59,7 @@ def test_three_negatives_out_of_four_is_not_a_crisis() -> None:
     assert a.observed == 0.75 and not d.alert(a.score)
     # not even with the size floor lifted: the tail says 1 in a few hundred
     lifted = NegativeShareDetector(NegativeShareConfig(min_negatives=1))
-    lifted.baseline = d.baseline
+    lifted.guard = d.guard
     a = lifted.assess(t, (3, 4))
     assert 2.0 < a.surprise < 3.0 and not lifted.alert(a.score)
 
@@ -127,7 +127,7 @@ def test_a_crisis_does_not_become_the_new_normal() -> None:
     assert d.baseline.share == share
     assert rings == [0, 1, 2, 3, 4, 16, 17, 23, 24, 25, 26, 27, 30, 41, 43]
     assert not any(d.alert(d.update(t, x)) for t, x in rows[EVENT + 48 :])
-    assert d.anomalous_run == 0
+    assert d.guard.run == 0
     d = NegativeShareDetector(NegativeShareConfig(rebaseline_after=6))
     for t, x in rows[: EVENT + 48]:
         d.update(t, x)

@@ -9,7 +9,7 @@ import pytest
 from tocsin.detect import DetectError
 from tocsin.detect._share import ShareBaseline, check_counts
 from tocsin.detect._tails import beta_binomial_surprise
-from tocsin.detect._text import find_phrases, phrase, tokens
+from tocsin.detect._text import PhraseIndex, phrase, tokens
 
 
 def exact(k: int, n: int, a: float, b: float) -> float:
@@ -59,5 +59,6 @@ def test_phrases_match_whole_normalised_words() -> None:
     phrases = {"rappel produit": phrase("Rappel produit"), "scam": phrase("SCAM")}
     phrases["honte"] = ("honte",)
     words = tokens("RAPPEL  PRODUITS chez Cafélia : c'est une HONTE, pas un scammer")
-    assert find_phrases(words, phrases) == ["rappel produit", "honte"]
-    assert find_phrases(tokens("arnaques en série"), {"arnaque": ("arnaque",)}) == ["arnaque"]
+    assert PhraseIndex(phrases).find(words) == ["rappel produit", "honte"]
+    assert PhraseIndex({"arnaque": ("arnaque",)}).find(tokens("arnaques en série")) == ["arnaque"]
+    assert PhraseIndex({"sue": ("sue",)}).find(tokens("suex sues sue")) == ["sue"]

@@ -19,6 +19,12 @@ from tocsin.detect._series import (
     write_scored_csv,
 )
 from tocsin.detect._volume import Assessment, VolumeConfig, VolumeSurgeDetector
+from tocsin.detect.alarm_words import (
+    AlarmWordsConfig,
+    AlarmWordsDetector,
+    WordAssessment,
+    WordsAssessment,
+)
 from tocsin.detect.negative_share import (
     NegativeShareConfig,
     NegativeShareDetector,
@@ -27,6 +33,8 @@ from tocsin.detect.negative_share import (
 )
 
 __all__ = [
+    "AlarmWordsConfig",
+    "AlarmWordsDetector",
     "AlertGate",
     "Assessment",
     "DetectError",
@@ -41,6 +49,8 @@ __all__ = [
     "ShareAssessment",
     "VolumeConfig",
     "VolumeSurgeDetector",
+    "WordAssessment",
+    "WordsAssessment",
     "detect_series",
     "detect_series_file",
     "infer_step",

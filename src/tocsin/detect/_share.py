@@ -81,3 +81,39 @@ class ShareBaseline:
         self.hits = d * self.hits + k
         self.posts = d * self.posts + n
         self.learned += 1
+
+
+@dataclass
+class GuardedShare:
+    """A :class:`ShareBaseline` that does not learn from a crisis. A run starts at a bucket whose
+    surprise passes ``protect`` and lasts while the evidence for it — a CUSUM of log-likelihood
+    ratios of the run's share against the usual one, capped at ``hold`` nats — stays positive,
+    so the small, unremarkable buckets of a crisis' night are part of it, not learned. After
+    ``rebaseline_after`` buckets of a run (``None``: never), the new share is accepted."""
+
+    baseline: ShareBaseline
+    run: int = 0  # buckets in the current run
+    run_k: int = 0
+    run_n: int = 0
+    cusum: float = 0.0
+
+    def learn(
+        self, k: int, n: int, surprise: float, protect: float, hold: float, rebaseline: int | None
+    ) -> None:
+        if n == 0:
+            return
+        if self.run_n == 0 and surprise <= protect:
+            self.baseline.learn(k, n)
+            return
+        p0 = min(max(self.baseline.share, 1e-6), 1 - 1e-6)
+        p1 = min(max((self.run_k + k) / (self.run_n + n), p0), 1 - 1e-6)
+        llr = k * math.log(p1 / p0) + (n - k) * math.log((1 - p1) / (1 - p0))
+        self.cusum = min(hold, self.cusum + llr)
+        if surprise > protect or self.cusum > 0.0:
+            self.run_k, self.run_n, self.run = self.run_k + k, self.run_n + n, self.run + 1
+            if rebaseline is None or self.run <= rebaseline:
+                return
+        else:
+            self.run = self.run_k = self.run_n = 0
+            self.cusum = 0.0
+        self.baseline.learn(k, n)

@@ -41,23 +41,37 @@ def phrase(text: str) -> tuple[str, ...]:
     return tuple(tokens(text))
 
 
-def _same(word: str, token: str) -> bool:
-    """A token matches a word, or the word with a plural ``s`` / ``x`` (words of 4+ letters)."""
-    return token == word or (
-        len(word) >= 4 and len(token) == len(word) + 1 and token[-1] in "sx" and token[:-1] == word
-    )
+def _stems(token: str) -> tuple[str, ...]:
+    """The words a token can be: itself, or a word of 4+ letters with a plural ``s`` / ``x``."""
+    if len(token) >= 5 and token[-1] in "sx":
+        return (token, token[:-1])
+    return (token,)
 
 
-def find_phrases(words: list[str], phrases: Mapping[str, tuple[str, ...]]) -> list[str]:
-    """The names of ``phrases`` that occur in ``words`` as consecutive tokens, in their order."""
-    found = []
-    for name, p in phrases.items():
-        m = len(p)
-        if m and any(
-            all(_same(p[j], words[i + j]) for j in range(m)) for i in range(len(words) - m + 1)
-        ):
-            found.append(name)
-    return found
+class PhraseIndex:
+    """Plain phrases (token tuples) found in a post's tokens, indexed by their first word: a
+    token matches a word, or the word with a plural ``s`` / ``x`` (words of 4+ letters)."""
+
+    def __init__(self, phrases: Mapping[str, tuple[str, ...]]) -> None:
+        self.order = {name: i for i, name in enumerate(phrases)}
+        self.first: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+        for name, p in phrases.items():
+            if p:
+                self.first.setdefault(p[0], []).append((name, p))
+
+    def find(self, words: list[str]) -> list[str]:
+        """The names of the phrases that occur in ``words``, in the order they were given."""
+        found: set[str] = set()
+        for i, token in enumerate(words):
+            for stem in _stems(token):
+                for name, p in self.first.get(stem, ()):
+                    if (
+                        name not in found
+                        and len(p) <= len(words) - i
+                        and all(p[j] in _stems(words[i + j]) for j in range(1, len(p)))
+                    ):
+                        found.add(name)
+        return sorted(found, key=self.order.__getitem__)
 
 
 def top_terms(group: Counter[str], background: Mapping[str, float], k: int = 5) -> list[str]:

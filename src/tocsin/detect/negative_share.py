@@ -5,22 +5,20 @@ with ``sentiment is None`` are left out of both: not analysed is not neutral);
 :func:`negative_counts` reads it off a bucket's mentions. The baseline is a
 :class:`~tocsin.detect._share.ShareBaseline` and the surprise the beta-binomial tail of the
 bucket's negatives, so 3 negatives out of 4 is not a crisis while 300 out of 400 against a 10 %
-baseline is. A bucket whose surprise passes ``protect`` is not learned, nor are the buckets
-after it while a CUSUM of log-likelihood ratios (the run's share against the usual one, capped
-at ``hold`` nats) stays positive: the small buckets of a crisis' night are part of it. After
-``rebaseline_after`` such buckets in a row, the new share is accepted.
+baseline is. The baseline does not learn from a crisis (``GuardedShare``): a bucket whose
+surprise passes ``protect`` starts a run, which lasts while the evidence for it stays positive,
+so the small buckets of a crisis' night are not learned either.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from tocsin.detect._base import DetectError, Instant
 from tocsin.detect._evidence import negative, signal, strongest
-from tocsin.detect._share import ShareBaseline, check_counts, score_of
+from tocsin.detect._share import GuardedShare, ShareBaseline, check_counts, score_of
 from tocsin.domain import Mention, Signal
 
 Counts = tuple[int, int]
@@ -75,10 +73,11 @@ class NegativeShareDetector:
 
     def __init__(self, config: NegativeShareConfig | None = None) -> None:
         self.config = cfg = config or NegativeShareConfig()
-        self.baseline = ShareBaseline(cfg.halflife, cfg.prior_share, cfg.prior_weight)
-        self.anomalous_run = 0  # buckets in the current crisis run
-        self.run_k = self.run_n = 0  # its negatives and posts
-        self.cusum = 0.0  # evidence that the run goes on (log-likelihood ratio, capped)
+        self.guard = GuardedShare(ShareBaseline(cfg.halflife, cfg.prior_share, cfg.prior_weight))
+
+    @property
+    def baseline(self) -> ShareBaseline:
+        return self.guard.baseline
 
     def assess(self, t: Instant, x: Counts) -> ShareAssessment:
         cfg = self.config
@@ -105,28 +104,9 @@ class NegativeShareDetector:
 
     def _learn(self, a: ShareAssessment) -> None:
         cfg = self.config
-        k, n = a.n_negative, a.n_total
-        if n == 0:
-            return
-        # A crisis run starts at a surprise above ``protect`` and lasts while the evidence
-        # (a CUSUM of log-likelihood ratios, the run's share against the usual one) favours
-        # it: the small, unremarkable buckets of a crisis' night are part of it, not learned.
-        if self.run_n == 0 and a.surprise <= cfg.protect:
-            self.baseline.learn(k, n)
-            return
-        p0 = min(max(a.expected, 1e-6), 1 - 1e-6)
-        p1 = min(max((self.run_k + k) / (self.run_n + n), p0), 1 - 1e-6)
-        llr = k * math.log(p1 / p0) + (n - k) * math.log((1 - p1) / (1 - p0))
-        self.cusum = min(cfg.hold, self.cusum + llr)
-        if a.surprise > cfg.protect or self.cusum > 0.0:
-            self.run_k, self.run_n = self.run_k + k, self.run_n + n
-            self.anomalous_run += 1
-            if cfg.rebaseline_after is None or self.anomalous_run <= cfg.rebaseline_after:
-                return
-        else:
-            self.run_k = self.run_n = self.anomalous_run = 0
-            self.cusum = 0.0
-        self.baseline.learn(k, n)
+        self.guard.learn(
+            a.n_negative, a.n_total, a.surprise, cfg.protect, cfg.hold, cfg.rebaseline_after
+        )
 
     def signals(
         self, watch_id: str, t: Instant, mentions: Sequence[Mention], a: ShareAssessment
