@@ -147,8 +147,13 @@ class MentionsPublic(BaseModel):
 
 
 class VolumePointPublic(BaseModel):
+    """``negative + neutral + positive`` are the analysed posts among ``volume``."""
+
     start: datetime
     volume: int
+    negative: int = 0
+    neutral: int = 0
+    positive: int = 0
 
 
 class VolumePublic(BaseModel):

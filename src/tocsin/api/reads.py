@@ -10,6 +10,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 import orjson
 
@@ -158,15 +159,37 @@ def volume_window(
     return start, end
 
 
+class TimelinePoint(NamedTuple):
+    """One bucket of a watch: its volume and, among the analysed posts, the count per label."""
+
+    start: datetime
+    volume: int
+    negative: int = 0
+    neutral: int = 0
+    positive: int = 0
+
+
+def timeline(
+    store: SQLiteStore, watch_ids: Sequence[str], bucket: Bucket, start: datetime, end: datetime
+) -> dict[str, list[TimelinePoint]]:
+    """Per watch, every bucket of [start, end) with its volume and sentiment, zeros included."""
+    size = BUCKET_SIZE[bucket]
+    n = int((end - start) / size)
+    starts = [start + i * size for i in range(n)]
+    series = {w: {s: TimelinePoint(s, 0) for s in starts} for w in watch_ids}
+    for p in store.volume(list(watch_ids), start, end, bucket):
+        if p.watch_id in series and p.bucket_start in series[p.watch_id]:
+            series[p.watch_id][p.bucket_start] = TimelinePoint(
+                p.bucket_start, p.volume, p.negative, p.neutral, p.positive
+            )
+    return {w: list(points.values()) for w, points in series.items()}
+
+
 def volume_series(
     store: SQLiteStore, watch_ids: Sequence[str], bucket: Bucket, start: datetime, end: datetime
 ) -> dict[str, list[tuple[datetime, int]]]:
     """Per watch, every bucket of [start, end) with its volume, zeros included."""
-    size = BUCKET_SIZE[bucket]
-    n = int((end - start) / size)
-    starts = [start + i * size for i in range(n)]
-    series = {w: dict.fromkeys(starts, 0) for w in watch_ids}
-    for point in store.volume(list(watch_ids), start, end, bucket):
-        if point.watch_id in series and point.bucket_start in series[point.watch_id]:
-            series[point.watch_id][point.bucket_start] = point.volume
-    return {w: list(points.items()) for w, points in series.items()}
+    return {
+        w: [(p.start, p.volume) for p in points]
+        for w, points in timeline(store, watch_ids, bucket, start, end).items()
+    }

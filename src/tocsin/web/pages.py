@@ -17,7 +17,7 @@ from tocsin.api.auth.accounts import Accounts
 from tocsin.api.auth.permissions import Permission, allowed
 from tocsin.api.deps import AccountUser, MaybeUser, MentionReader, StateDep, StoreDep, WatchReader
 from tocsin.api.errors import ApiError
-from tocsin.api.reads import Cursor, parse_time, search_page, volume_series, volume_window
+from tocsin.api.reads import Cursor, parse_time, search_page, timeline, volume_window
 from tocsin.domain.watch import MAX_QUERY_CHARS
 from tocsin.errors import QueryError, UsageError
 from tocsin.query import parse
@@ -138,8 +138,15 @@ class Card:
     query: str
     last_hour: int
     last_48h: int
+    negative_48h: int
+    analysed_48h: int
     hourly: Markup
     minutely: Markup
+
+    @property
+    def negative_share(self) -> float | None:
+        """Share of negative posts among the analysed ones over 48 hours."""
+        return self.negative_48h / self.analysed_48h if self.analysed_48h else None
 
 
 def dashboard_cards(store: SQLiteStore, t: Translator) -> list[Card]:
@@ -148,23 +155,35 @@ def dashboard_cards(store: SQLiteStore, t: Translator) -> list[Card]:
     ids = [w for w, _, _ in watches]
     h_start, h_end = volume_window(store, "hour", None, None)
     m_start, m_end = volume_window(store, "minute", None, None)
-    hourly = volume_series(store, ids, "hour", h_start, h_end)
-    minutely = volume_series(store, ids, "minute", m_start, m_end)
+    hourly = timeline(store, ids, "hour", h_start, h_end)
+    minutely = timeline(store, ids, "minute", m_start, m_end)
+    negative = t("dash.negative")
     cards = []
     for wid, label, query in watches:
+        hours, minutes = hourly[wid], minutely[wid]
         cards.append(
             Card(
                 watch_id=wid,
                 label=label,
                 query=query,
-                last_hour=sum(v for _, v in minutely[wid]),
-                last_48h=sum(v for _, v in hourly[wid]),
-                hourly=bar_chart(hourly[wid], "hour", label=t("dash.chart_hourly", watch=label)),
+                last_hour=sum(p.volume for p in minutes),
+                last_48h=sum(p.volume for p in hours),
+                negative_48h=sum(p.negative for p in hours),
+                analysed_48h=sum(p.negative + p.neutral + p.positive for p in hours),
+                hourly=bar_chart(
+                    [(p.start, p.volume) for p in hours],
+                    "hour",
+                    label=t("dash.chart_hourly", watch=label),
+                    negative=[p.negative for p in hours],
+                    negative_label=negative,
+                ),
                 minutely=bar_chart(
-                    minutely[wid],
+                    [(p.start, p.volume) for p in minutes],
                     "minute",
                     label=t("dash.chart_minutely", watch=label),
                     height=110,
+                    negative=[p.negative for p in minutes],
+                    negative_label=negative,
                 ),
             )
         )

@@ -32,9 +32,13 @@ def bar_chart(
     width: int = 640,
     height: int = 150,
     ticks: int = 6,
+    negative: Sequence[int] | None = None,
+    negative_label: str = "negative",
 ) -> Markup:
     """Bars per bucket (UTC), the y axis from 0 to a round maximum, a few time labels; each bar
-    has a tooltip with its time and count."""
+    has a tooltip with its time and count. ``negative`` (one count per bucket) draws the
+    negative posts as the foot of each bar, in the alarm colour, with their count in the
+    tooltip (``negative_label`` names them in the user's language)."""
     left, right, top, bottom = 44, 8, 10, 22
     plot_w, plot_h = width - left - right, height - top - bottom
     n = max(len(points), 1)
@@ -57,11 +61,22 @@ def bar_chart(
     for i, (start, volume) in enumerate(points):
         h = plot_h * volume / peak
         x = left + i * slot
+        tip = f"{escape(start.strftime(title_format))} UTC: {volume:,}"
+        neg = negative[i] if negative is not None else 0
+        if neg:
+            tip += f" ({neg:,} {escape(negative_label)})"
         parts.append(
             f'<rect class="bar" x="{x:.2f}" y="{top + plot_h - h:.2f}" '
             f'width="{max(slot - 1, 0.5):.2f}" height="{h:.2f}">'
-            f"<title>{escape(start.strftime(title_format))} UTC: {volume:,}</title></rect>"
+            f"<title>{tip}</title></rect>"
         )
+        if neg:
+            hn = plot_h * neg / peak
+            parts.append(
+                f'<rect class="bar-negative" x="{x:.2f}" y="{top + plot_h - hn:.2f}" '
+                f'width="{max(slot - 1, 0.5):.2f}" height="{hn:.2f}">'
+                f"<title>{tip}</title></rect>"
+            )
     tick_format = TICK_FORMATS.get(bucket, "%H:%M")
     if points:
         step = max(1, math.ceil(len(points) / ticks))

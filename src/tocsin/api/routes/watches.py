@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query
 from tocsin.api.deps import StoreDep, WatchReader
 from tocsin.api.errors import ApiError
 from tocsin.api.models import VolumePointPublic, VolumePublic, WatchesPublic, WatchPublic
-from tocsin.api.reads import parse_time, volume_series, volume_window
+from tocsin.api.reads import parse_time, timeline, volume_window
 from tocsin.store.rollup import ALL
 
 router = APIRouter(tags=["watches"])
@@ -29,13 +29,14 @@ def watch_volume(
     since: Annotated[str | None, Query(max_length=64)] = None,
     until: Annotated[str | None, Query(max_length=64)] = None,
 ) -> VolumePublic:
-    """Mentions per bucket, zeros included, from the per-minute rollups. ``*`` counts every
-    mention. Without ``until`` the window ends with the newest counted minute."""
+    """Mentions per bucket, zeros included, from the per-minute rollups, with the negative,
+    neutral and positive posts among the analysed ones. ``*`` counts every mention. Without
+    ``until`` the window ends with the newest counted minute."""
     if watch_id != ALL and store.get_watch(watch_id) is None:
         raise ApiError(404, f"no watch {watch_id[:64]!r}")
     start, end = volume_window(store, bucket, parse_time(since), parse_time(until))
-    points = volume_series(store, [watch_id], bucket, start, end)[watch_id]
-    data = [VolumePointPublic(start=s, volume=v) for s, v in points]
+    points = timeline(store, [watch_id], bucket, start, end)[watch_id]
+    data = [VolumePointPublic(**p._asdict()) for p in points]
     return VolumePublic(
         watch_id=watch_id, bucket=bucket, since=start, until=end, data=data, count=len(data)
     )
