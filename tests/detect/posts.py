@@ -113,3 +113,69 @@ def text_posts(
             bucket.append(post(text, t, label=label, followers=rng.randint(10, 5000)))
         out.append((t, bucket))
     return out
+
+
+TOPIC = [
+    "souvenir",
+    "café",
+    "matin",
+    "famille",
+    "croissant",
+    "équipe",
+    "sourire",
+    "enfance",
+    "dimanche",
+    "grand-mère",
+    "chocolat",
+    "terrasse",
+    "vacances",
+    "amis",
+]
+HIJACK = [
+    "cheveu",
+    "sandwich",
+    "salaire",
+    "grève",
+    "retard",
+    "froid",
+    "sale",
+    "intoxication",
+    "caissière",
+    "licenciement",
+    "parking",
+    "facture",
+    "attente",
+]
+
+
+def campaign_posts(
+    seed: int,
+    hours: int,
+    tag: str = "#CafeliaStories",
+    base: float = 6.0,
+    events: tuple[tuple[int, int, float, float, float], ...] = (),
+) -> list[tuple[datetime, list[Mention]]]:
+    """Hourly buckets of posts carrying ``tag`` (about ``base`` an hour at the daily peak), about
+    the campaign (three ``TOPIC`` words), 10 % negative, 3 % with a laughing emoji; plus as many
+    posts without the tag. Each event ``(start, length, hijacked, negative, mocking)`` triples
+    the tag's posts in its buckets and makes a share ``hijacked`` of them about ``HIJACK``
+    words, negative with chance ``negative`` and mocking with chance ``mocking``."""
+    rng = random.Random(seed)
+    out = []
+    for i in range(hours):
+        t = MONDAY + i * HOUR
+        event = next((e for e in events if e[0] <= i < e[0] + e[1]), None)
+        lam = rate(t, base) * (3 if event else 1)
+        bucket = [post(f"{rng.choice(QUIET)} sans hashtag", t) for _ in range(poisson(rng, lam))]
+        for _ in range(poisson(rng, lam)):
+            words, label, laugh = rng.sample(TOPIC, 3), "neutral", rng.random() < 0.03
+            if rng.random() < 0.1:
+                label = "negative"
+            if event and rng.random() < event[2]:
+                words = rng.sample(HIJACK, 3)
+                label = "negative" if rng.random() < event[3] else "neutral"
+                laugh = rng.random() < event[4]
+            text = f"{tag} " + " ".join(words) + (" 😂" if laugh else "")
+            bucket.append(post(text, t, label=label, followers=rng.randint(10, 5000)))
+        out.append((t, bucket))
+    return out

@@ -25,6 +25,7 @@ from tocsin.detect.alarm_words import (
     WordAssessment,
     WordsAssessment,
 )
+from tocsin.detect.hashtag_hijack import HashtagConfig, HashtagHijackDetector, HijackAssessment
 from tocsin.detect.negative_share import (
     NegativeShareConfig,
     NegativeShareDetector,
@@ -40,6 +41,9 @@ __all__ = [
     "DetectError",
     "Detector",
     "GateConfig",
+    "HashtagConfig",
+    "HashtagHijackDetector",
+    "HijackAssessment",
     "Instant",
     "NegativeShareConfig",
     "NegativeShareDetector",
