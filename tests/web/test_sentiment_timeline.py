@@ -71,3 +71,34 @@ def test_negative_bar_is_the_foot_of_its_bar() -> None:
     assert abs(float(nh) - float(h) / 2) < 0.01  # 5 of 10
     assert abs((float(ny) + float(nh)) - (float(y) + float(h))) < 0.01  # same baseline
     assert "UTC: 10 (5 negative)" in svg
+
+
+def test_mention_page_and_search_show_the_analysis(tmp_path: Path) -> None:
+    client = _client(tmp_path)
+    with SQLiteStore(tmp_path / "t.db") as store:
+        store.write(
+            matched(
+                mention(
+                    9,
+                    text="Cafélia <script>alert(1)</script>",
+                    sentiment=Sentiment("negative", 0.875),
+                    emotions=(("anger", 0.6), ("joy", 0.0)),
+                    toxicity=0.25,
+                    complaint=0.5,
+                )
+            )
+        )
+    page = client.get("/mentions/x/1009", headers={"accept-language": "fr"}).text
+    assert 'class="sentiment sentiment-negative"' in page and "négatif" in page
+    assert "(88 %)" in page and "colère 60 %" in page and "joie 0 %" in page
+    assert "Toxicité</dt><dd>25 %" in page and "<script>alert" not in page
+    found = client.get("/search", params={"q": "sentiment:negative"}).text
+    assert found.count("sentiment-negative") == 4  # the three of LABELS and this one
+    api = client.get("/api/mentions/x/1009").json()["analysis"]
+    assert api == {
+        "sentiment": {"label": "negative", "score": 0.875},
+        "emotions": {"anger": 0.6, "joy": 0.0},
+        "toxicity": 0.25,
+        "complaint": 0.5,
+    }
+    assert client.get("/api/mentions/x/1006").json()["analysis"]["sentiment"] is None

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tocsin.api.auth.accounts import TokenInfo, User
 from tocsin.api.auth.permissions import Role, permissions_of
-from tocsin.domain import Watch
+from tocsin.domain import Mention, Watch
 from tocsin.respond.moderation import Decision
 from tocsin.store.base import StoredMention
 
@@ -64,6 +64,34 @@ class MetricsPublic(BaseModel):
     views: int | None
 
 
+class SentimentPublic(BaseModel):
+    label: Literal["negative", "neutral", "positive"]
+    score: float = Field(description="The model's probability for the label, 0 to 1.")
+
+
+class AnalysisPublic(BaseModel):
+    """What the analysis models found; ``null`` fields were not analysed."""
+
+    sentiment: SentimentPublic | None = None
+    emotions: dict[str, float] = Field(default_factory=dict, description="Name: score 0 to 1.")
+    toxicity: float | None = Field(default=None, description="Insult / abuse score, 0 to 1.")
+    complaint: float | None = Field(
+        default=None, description="Complaint or request for help, 0 to 1."
+    )
+
+    @classmethod
+    def of(cls, m: Mention) -> AnalysisPublic:
+        s = m.sentiment
+        return cls(
+            sentiment=None
+            if s is None
+            else SentimentPublic.model_validate({"label": s.label, "score": s.score}),
+            emotions=dict(m.emotions),
+            toxicity=m.toxicity,
+            complaint=m.complaint,
+        )
+
+
 class HiddenPublic(BaseModel):
     reason: str
     note: str | None = Field(description="Shown to moderators only.")
@@ -98,6 +126,7 @@ class MentionPublic(BaseModel):
     links: list[str]
     metrics: MetricsPublic
     watch_ids: list[str]
+    analysis: AnalysisPublic
     hidden: HiddenPublic | None = Field(
         default=None,
         description="Hidden by a moderator: the reason; text, title and links are withheld "
@@ -136,6 +165,7 @@ class MentionPublic(BaseModel):
             links=[] if withhold else list(m.links),
             metrics=MetricsPublic(**m.metrics.as_dict()),
             watch_ids=list(item.watch_ids),
+            analysis=AnalysisPublic.of(m),
             hidden=HiddenPublic.of(hidden, full=reveal) if hidden and hidden.hidden else None,
         )
 
