@@ -2,6 +2,7 @@
 
 from tocsin.domain.alert import Alert, Channel, ChannelKind
 from tocsin.domain.dead_letter import DeadLetter
+from tocsin.domain.incident import INCIDENT_STATUSES, Incident
 from tocsin.domain.mention import (
     MAX_FIELD_CHARS,
     MAX_LIST_ITEMS,
@@ -18,6 +19,7 @@ from tocsin.domain.signal import SIGNAL_KINDS, Signal
 from tocsin.domain.watch import Watch, WatchKind
 
 __all__ = [
+    "INCIDENT_STATUSES",
     "MAX_FIELD_CHARS",
     "MAX_LIST_ITEMS",
     "MAX_RAW_BYTES",
@@ -29,6 +31,7 @@ __all__ = [
     "Channel",
     "ChannelKind",
     "DeadLetter",
+    "Incident",
     "Mention",
     "Metrics",
     "Sentiment",

@@ -293,3 +293,54 @@ def m005_analysis(db: sqlite3.Connection) -> None:
         ALTER TABLE mentions ADD COLUMN complaint REAL;
         """,
     )
+
+
+@migration
+def m006_incidents(db: sqlite3.Connection) -> None:
+    """Incidents (``tocsin.incidents``): one row per incident, its signals, and the monitor's
+    detector state (a pickle per watch and detector, so detection survives a restart)."""
+    run_script(
+        db,
+        """
+        CREATE TABLE incidents (
+            id TEXT PRIMARY KEY,                    -- e.g. cafelia-20250306T1100
+            watch_id TEXT NOT NULL,
+            story TEXT NOT NULL,                    -- '' (the watch) or kind:subject
+            status TEXT NOT NULL CHECK (status IN ('open', 'resolved')),
+            onset INTEGER NOT NULL,                 -- microseconds since epoch, UTC
+            opened_at INTEGER NOT NULL,
+            last_signal_at INTEGER NOT NULL,
+            resolved_at INTEGER,
+            severity INTEGER NOT NULL,
+            peak_severity INTEGER NOT NULL,
+            alerted_severity INTEGER NOT NULL,
+            kinds TEXT NOT NULL,                    -- JSON array
+            signal_count INTEGER NOT NULL,
+            buckets INTEGER NOT NULL,
+            max_score REAL NOT NULL,
+            updated_at INTEGER NOT NULL
+        );
+        CREATE INDEX incidents_watch ON incidents (watch_id, onset);
+        CREATE INDEX incidents_recent ON incidents (last_signal_at);
+        CREATE TABLE incident_signals (
+            incident_id TEXT NOT NULL REFERENCES incidents (id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            at INTEGER NOT NULL,                    -- the bucket's start
+            score REAL NOT NULL,
+            expected REAL,
+            observed REAL,
+            mention_keys TEXT NOT NULL,             -- JSON [[platform, native_id], ...]
+            details TEXT NOT NULL,                  -- JSON object
+            PRIMARY KEY (incident_id, kind, subject, at)
+        ) WITHOUT ROWID;
+        CREATE TABLE detector_state (
+            watch_id TEXT NOT NULL,
+            detector TEXT NOT NULL,
+            next_bucket INTEGER NOT NULL,           -- first bucket not learned yet (epoch s)
+            state BLOB NOT NULL,                    -- pickle, written by this program only
+            updated_at INTEGER NOT NULL,
+            PRIMARY KEY (watch_id, detector)
+        ) WITHOUT ROWID;
+        """,
+    )
