@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.factories import mention
-from tocsin.domain import Author, Metrics
+from tocsin.domain import Author, Metrics, Sentiment
 from tocsin.respond.rules import (
     TRANSITIONS,
     Reason,
@@ -56,6 +56,22 @@ def test_negative_high_reach_posts_need_an_answer() -> None:
 
 def test_reposts_never_need_an_answer() -> None:
     assert needs_answer(mention(1, text="refund?", repost_of="9")) is None
+
+
+def test_the_analysis_models_add_to_the_keywords() -> None:
+    quiet = "Cafélia, trois semaines que j'attends ma commande."  # no keyword, no question
+    assert needs_answer(mention(1, text=quiet, author=SMALL)) is None
+    assert needs_answer(mention(1, text=quiet, author=SMALL, complaint=0.8)) == Reason.COMPLAINT
+    assert needs_answer(mention(1, text=quiet, author=SMALL, complaint=0.2)) is None
+    # Keywords still count when the model says no: a missed complaint costs more.
+    loud = "Cafélia, remboursez-moi"
+    assert needs_answer(mention(1, text=loud, author=SMALL, complaint=0.1)) == Reason.COMPLAINT
+    # High reach: the mention's own sentiment decides when it was analysed.
+    neg, pos = Sentiment("negative", 0.9), Sentiment("positive", 0.9)
+    plain = "Cafélia a changé sa recette."
+    assert needs_answer(mention(1, text=plain, author=BIG, sentiment=neg)) == Reason.NEGATIVE_REACH
+    assert needs_answer(mention(1, text=plain, author=BIG, sentiment=pos)) is None
+    assert needs_answer(mention(1, text=plain, author=BIG)) is None  # no keyword either
 
 
 def test_priority_grows_with_reach_velocity_and_waiting() -> None:

@@ -6,8 +6,9 @@
 ``can_transition(a, b)``    the status machine
 ``playbook_warnings(text)`` what a public reply must not say
 
-The answer rule is deliberately simple (keywords and a question mark); the NLP issue will
-replace it with the sentiment and intent models. Its contract stays: a reason or ``None``.
+The answer rule combines the analysis models, when a mention was analysed (complaint score,
+sentiment), with keywords and a question mark, which also serve posts stored without analysis.
+Its contract: a reason or ``None``.
 """
 
 from __future__ import annotations
@@ -90,6 +91,9 @@ COMPLAINT_WORDS = (
 NEGATIVE_WORDS = ("boycott", "ne plus jamais", "never again", "honte", "shame", "danger")
 #: Followers from which a negative post is worth an answer even without a question.
 HIGH_REACH_FOLLOWERS = 10_000
+#: Complaint score (the complaint model, 0-1) from which a post is a complaint. Keywords count
+#: too: a missed complaint costs more than one more case to close.
+COMPLAINT_SCORE = 0.5
 _QUESTION_STARTS = (
     "pourquoi",
     "comment",
@@ -143,20 +147,26 @@ def is_negative(text: str) -> bool:
 
 
 def needs_answer(mention: Mention, *, negative: bool | None = None) -> Reason | None:
-    """Why this mention needs an answer, or ``None``. In order: a complaint (keywords, FR/EN),
-    a question (a question mark or a question word first), a negative post (``negative``
-    from the sentiment model when known, else the keywords) by an author with at least
-    ``HIGH_REACH_FOLLOWERS`` followers. Reposts never need an answer (the original does)."""
+    """Why this mention needs an answer, or ``None``. In order: a complaint (the complaint
+    model's score at least ``COMPLAINT_SCORE``, or keywords, FR/EN), a question (a question
+    mark or a question word first), a negative post by an author with at least
+    ``HIGH_REACH_FOLLOWERS`` followers (``negative`` when given, else the mention's sentiment
+    when analysed, else the keywords). Reposts never need an answer (the original does)."""
     if mention.repost_of:
         return None
     text = " ".join(x for x in (mention.title, mention.text) if x)
-    if is_complaint(text):
+    scored = mention.complaint is not None and mention.complaint >= COMPLAINT_SCORE
+    if scored or is_complaint(text):
         return Reason.COMPLAINT
     if is_question(text):
         return Reason.QUESTION
     followers = mention.author.followers or 0
-    if followers >= HIGH_REACH_FOLLOWERS and (is_negative(text) if negative is None else negative):
-        return Reason.NEGATIVE_REACH
+    if followers >= HIGH_REACH_FOLLOWERS:
+        if negative is None:
+            s = mention.sentiment
+            negative = s.label == "negative" if s is not None else is_negative(text)
+        if negative:
+            return Reason.NEGATIVE_REACH
     return None
 
 
