@@ -8,6 +8,7 @@ from tocsin.api.auth.accounts import Accounts
 from tocsin.api.deps import AccountUser, StoreDep
 from tocsin.api.errors import ApiError
 from tocsin.api.models import TokenCreate, TokenCreated, TokenPublic, TokensPublic, UserPublic
+from tocsin.api.routes.params import RowId
 from tocsin.respond import audit
 
 router = APIRouter(tags=["account"])
@@ -45,7 +46,7 @@ def create_token(body: TokenCreate, user: AccountUser, store: StoreDep) -> Token
 
 
 @router.delete("/tokens/{token_id}", operation_id="revokeToken", status_code=204)
-def revoke_token(token_id: int, user: AccountUser, store: StoreDep) -> None:
+def revoke_token(token_id: RowId, user: AccountUser, store: StoreDep) -> None:
     """Revoke one of your tokens."""
     if not Accounts(store.db).revoke_token(user.id, token_id):
         raise ApiError(404, "no such active token of yours")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from tocsin.api.auth.accounts import Accounts, User
@@ -48,15 +48,13 @@ from tocsin.api.inbox_models import (
 )
 from tocsin.api.models import HiddenPublic, MentionPublic
 from tocsin.api.reads import parse_time
+from tocsin.api.routes.params import MAX_ROW_ID, RowId
 from tocsin.respond import audit, cases, moderation, replies
 from tocsin.respond.rules import Status
 from tocsin.store.base import SearchQuery
 from tocsin.store.sqlite import SQLiteStore
 
 router = APIRouter(tags=["inbox"])
-#: SQLite's largest integer: a bigger id is a 400, not an overflow.
-MAX_ROW_ID = 2**63 - 1
-RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 _CONFLICT: dict[int | str, dict[str, Any]] = {
     409: {"description": "Not possible in the current state"}
 }

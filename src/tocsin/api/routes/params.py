@@ -1,15 +1,20 @@
-"""Search parameters shared by the API, the CSV export and the search page."""
+"""Parameters shared by the API, the CSV export and the pages: the search, row ids."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Query
+from fastapi import Depends, Path, Query
 
 from tocsin.api.reads import parse_time
 from tocsin.domain.watch import MAX_QUERY_CHARS
 from tocsin.query import parse
 from tocsin.store.base import SearchQuery
+
+#: SQLite's largest integer: a bigger id is a 400, not an overflow.
+MAX_ROW_ID = 2**63 - 1
+#: A row id in a path (a case, a reply, a token).
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 
 
 def search_query(

@@ -1,0 +1,136 @@
+"""Schemathesis against the OpenAPI document: every operation, valid and invalid requests
+generated from the schema, as a signed-in admin (session cookie and CSRF header, which no
+generated request can revoke). No answer may be a 5xx.
+
+Bounded: a few dozen examples per operation and mode, no example database, no deadline
+(the machine is shared)."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from hypothesis import HealthCheck, given, settings
+from hypothesis.errors import Unsatisfiable
+
+from tests.api.fixtures import Signed, World, fill_store, settings_for
+from tocsin.api.auth import Accounts, Role, csrf
+from tocsin.respond import cases, replies
+from tocsin.store.sqlite import SQLiteStore
+from tocsin.web import create_app
+
+EXAMPLES = {"positive": 15, "negative": 10}
+#: Ids of rows that exist, so the generated bodies also reach the code behind the 404s.
+KNOWN = 8
+
+
+@dataclass
+class Fuzzed:
+    world: World
+    app: FastAPI
+    admin: Signed
+    known: dict[str, Any]
+
+
+@pytest.fixture(scope="module")
+def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Fuzzed:
+    tmp = tmp_path_factory.mktemp("schemathesis")
+    db = tmp / "tocsin.db"
+    fill_store(db, tmp)
+    world = World(db, settings_for(db))
+    store = SQLiteStore(db)
+    try:
+        item = store.get_mention("x", "1001")
+        assert item is not None
+        case = cases.open_case(store.db, item.mention, "admin")
+        reply = replies.draft(store.db, case.id, "admin", lang="fr", template_key="acknowledge")
+        accounts = Accounts(store.db)
+        admin = accounts.find_user("admin")
+        assert admin is not None
+        token, _ = accounts.create_token(admin.id, "fuzzed")
+    finally:
+        store.close()
+    known = {
+        "case_id": case.id,
+        "reply_id": reply.id,
+        "token_id": token.id,
+        "platform": "x",
+        "native_id": "1002",
+        "watch_id": "cafelia",
+        "key": "acknowledge",
+        "lang": "fr",
+    }
+    app = create_app(world.settings)
+    return Fuzzed(world, app, Signed(app, world, Role.ADMIN), known)
+
+
+def _schema(app: FastAPI) -> Any:
+    with warnings.catch_warnings():
+        # schemathesis' own imports may warn; the suite turns warnings into errors
+        warnings.simplefilter("ignore")
+        import schemathesis
+
+    return schemathesis.openapi.from_asgi("/api/openapi.json", app)
+
+
+def _server_errors(
+    fuzzed: Fuzzed, operation: Any, mode: Any, examples: int, *, pinned: bool = False
+) -> list[str]:
+    found: list[str] = []
+    path = {p.name: fuzzed.known[p.name] for p in operation.path_parameters} if pinned else None
+    auth = {
+        "cookies": {csrf.SESSION_COOKIE: fuzzed.admin.secret},
+        "headers": {csrf.CSRF_HEADER: fuzzed.admin.csrf},
+    }
+
+    @settings(
+        max_examples=examples,
+        database=None,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(operation.as_strategy(generation_mode=mode, path_parameters=path))
+    def run(case: Any) -> None:
+        try:
+            response = case.call(**auth)
+        except Exception as exc:  # a crash that escaped every handler
+            found.append(f"{operation.label}: {type(exc).__name__}: {exc}")
+            return
+        if response.status_code >= 500:
+            found.append(
+                f"{operation.label} -> {response.status_code}: {case.as_curl_command()[:600]}"
+            )
+
+    try:
+        run()
+    except Unsatisfiable:
+        # nothing to get wrong: an operation without parameters has no invalid request
+        assert mode.value == "negative", operation.label
+    return found
+
+
+def test_the_openapi_document_lists_every_operation(fuzzed: Fuzzed) -> None:
+    labels = {r.ok().label for r in _schema(fuzzed.app).get_all_operations()}
+    assert "GET /api/mentions" in labels
+    assert "POST /api/cases/{case_id}/replies" in labels
+    assert len(labels) >= 25
+
+
+@pytest.mark.slow  # about 20 s on the shared two-core machine
+def test_no_operation_answers_a_server_error(fuzzed: Fuzzed) -> None:
+    import schemathesis
+
+    schema = _schema(fuzzed.app)
+    found: list[str] = []
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        for mode in schemathesis.GenerationMode:
+            found += _server_errors(fuzzed, operation, mode, EXAMPLES[mode.value])
+        if list(operation.path_parameters):
+            positive = schemathesis.GenerationMode.POSITIVE
+            found += _server_errors(fuzzed, operation, positive, KNOWN, pinned=True)
+    assert found == [], "\n".join(found)
