@@ -102,3 +102,18 @@ def test_mention_page_and_search_show_the_analysis(tmp_path: Path) -> None:
         "complaint": 0.5,
     }
     assert client.get("/api/mentions/x/1006").json()["analysis"]["sentiment"] is None
+
+
+def test_moderators_get_a_hint_on_likely_abusive_posts(tmp_path: Path) -> None:
+    client = _client(tmp_path)
+    with SQLiteStore(tmp_path / "t.db") as store:
+        Accounts(store.db).create_user("manager", PASSWORD, Role.MANAGER)
+        store.write(matched(mention(11, toxicity=0.93), mention(12, toxicity=0.2)))
+    world = World(tmp_path / "t.db", settings_for(tmp_path / "t.db"))
+    manager = Signed(create_app(world.settings), world, Role.MANAGER).client
+    abusive = manager.get("/mentions/x/1011", headers={"accept-language": "en"}).text
+    assert "Looks abusive (toxicity 93 %)" in abusive
+    assert '<option value="insult" selected>' in abusive
+    calm = manager.get("/mentions/x/1012", headers={"accept-language": "en"}).text
+    assert "Looks abusive" not in calm and 'value="insult" selected' not in calm
+    assert "Looks abusive" not in client.get("/mentions/x/1011").text  # viewers cannot hide

@@ -273,6 +273,18 @@ class HideReason(StrEnum):
     PERSONAL_DATA = "personal_data"
 
 
+#: Toxicity score (the toxicity model, 0-1) from which moderators are told a post looks abusive.
+LIKELY_ABUSIVE = 0.7
+
+
+def suggested_hide_reason(mention: Mention) -> HideReason | None:
+    """A hint for moderators, never an automatic action: ``INSULT`` when the toxicity model
+    scores the post at least ``LIKELY_ABUSIVE``. A person decides, with a written reason."""
+    if mention.toxicity is not None and mention.toxicity >= LIKELY_ABUSIVE:
+        return HideReason.INSULT
+    return None
+
+
 # -- the reply playbook -----------------------------------------------------------------------
 
 #: A public reply promises no compensation: these words are flagged (folded, FR/EN).

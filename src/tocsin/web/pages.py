@@ -22,7 +22,7 @@ from tocsin.domain.watch import MAX_QUERY_CHARS
 from tocsin.errors import QueryError, UsageError
 from tocsin.query import parse
 from tocsin.respond import audit, cases, moderation
-from tocsin.respond.rules import HideReason
+from tocsin.respond.rules import HideReason, suggested_hide_reason
 from tocsin.store.base import SearchQuery
 from tocsin.store.rollup import ALL
 from tocsin.store.sqlite import SQLiteStore
@@ -306,6 +306,7 @@ def mention_page(
         hidden=decision if decision is not None and decision.hidden else None,
         reveal=allowed(user.role, Permission.MENTIONS_MODERATE),
         hide_reasons=[r.value for r in HideReason],
+        suggested_reason=suggested_hide_reason(m),
     )
 
 
