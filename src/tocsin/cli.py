@@ -924,6 +924,176 @@ def retention(ctx: _Context, keep: str) -> None:
     )
 
 
+# -- incidents --------------------------------------------------------------------------------
+
+_BUCKET_OPTION = click.option(
+    "--bucket",
+    "bucket_minutes",
+    default=60,
+    show_default=True,
+    type=click.IntRange(1, 1440),
+    help="Bucket width in minutes (keep it: the detectors' state is per bucket width).",
+)
+
+
+@cli.command()
+@click.option("--now", "now_text", help="Run as of this time (UTC) [default: now].")
+@_BUCKET_OPTION
+@click.option("--loop", is_flag=True, help="Keep running every --every seconds.")
+@click.option("--every", default=10.0, show_default=True, type=click.FloatRange(0.5, 3600))
+@pass_ctx
+def monitor(
+    ctx: _Context, now_text: str | None, bucket_minutes: int, loop: bool, every: float
+) -> None:
+    """Run the detectors of every watch over the buckets written since the last run, group
+    their signals into incidents and queue the incidents' alerts (tocsin alerts deliver)."""
+    import time
+
+    from tocsin.incidents import Monitor, MonitorConfig
+
+    with open_store(ctx.settings) as store:
+        mon = Monitor(store, MonitorConfig(bucket=timedelta(minutes=bucket_minutes)))
+        while True:
+            now = parse_when(now_text) or datetime.now(UTC)
+            r = mon.run(now)
+            for a in r.alerts:
+                click.echo(f"{a.title}: {terminal_safe(a.summary, 300)}")
+            click.echo(
+                f"{now:%Y-%m-%d %H:%M:%S} · {r.buckets} buckets scored · {len(r.signals)} signals"
+                f" · {len(r.updates)} incident updates · {len(r.alerts)} alerts"
+                f" ({r.queued} deliveries queued) · detectors: {', '.join(mon.detectors)}"
+            )
+            if not loop:
+                return
+            time.sleep(every)
+
+
+@cli.group()
+def incidents() -> None:
+    """Incidents found by the monitor: list them, explain one."""
+
+
+@incidents.command("list")
+@click.option("--status", type=click.Choice(["open", "resolved"]), default=None)
+@click.option("--watch", "watch_id", default=None, metavar="ID")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10_000))
+@pass_ctx
+def incidents_list(ctx: _Context, status: str | None, watch_id: str | None, limit: int) -> None:
+    """Incidents, newest onset first: status, severity (peak), signal kinds."""
+    from tocsin.store.sqlite_incidents import SQLiteIncidents
+
+    with open_store(ctx.settings) as store:
+        found = SQLiteIncidents(store.db).find(status=status, watch_id=watch_id, limit=limit)
+    rows = [
+        (
+            i.id,
+            i.status,
+            f"{i.severity} ({i.peak_severity})",
+            i.onset.strftime("%Y-%m-%d %H:%M"),
+            i.last_signal_at.strftime("%Y-%m-%d %H:%M"),
+            ", ".join(i.kinds),
+        )
+        for i in found
+    ]
+    click.echo(
+        table(
+            ["incident", "status", "sev", "onset", "last signal", "signals"],
+            rows,
+            [40, 8, 6, 16, 16, 40],
+        )
+    )
+
+
+@incidents.command("show")
+@click.argument("incident_id", metavar="ID")
+@_BUCKET_OPTION
+@click.option("--json", "as_json", is_flag=True, help="The explanation as JSON.")
+@pass_ctx
+def incidents_show(ctx: _Context, incident_id: str, bucket_minutes: int, as_json: bool) -> None:
+    """Explain an incident: onset, top terms against the baseline, top posts and authors,
+    sentiment before and now, languages, platforms and a timeline."""
+    import orjson
+
+    from tocsin.incidents import explain
+    from tocsin.store.sqlite_incidents import SQLiteIncidents
+
+    with open_store(ctx.settings) as store:
+        inc = SQLiteIncidents(store.db).get(incident_id)
+        if inc is None:
+            raise UsageError(f"no incident {incident_id!r} (tocsin incidents list)")
+        ex = explain(store, inc, timedelta(minutes=bucket_minutes))
+    if as_json:
+        data = {"incident": inc.as_dict(), "explanation": ex.as_dict()}
+        click.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
+        return
+    for line in ex.lines():
+        click.echo(line)  # lines() makes post texts terminal-safe
+
+
+@cli.command()
+@click.option(
+    "--seed",
+    "seeds",
+    multiple=True,
+    type=int,
+    help="Demo seed to generate and replay (repeat for several) [default: 7].",
+)
+@click.option("--days", default=7, show_default=True, type=click.IntRange(1, 60))
+@click.option(
+    "--stream",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Replay this file (any import format) instead of a generated stream.",
+)
+@click.option(
+    "--truth",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Ground truth (truth.json of tocsin demo) to score a --stream against; its watches "
+    "are used unless --db has some.",
+)
+@_BUCKET_OPTION
+@click.option("--tick", "tick_minutes", default=5, show_default=True, type=click.IntRange(1, 1440))
+@click.option(
+    "--sentiment",
+    type=click.Choice(["none", "oracle", "fast"]),
+    default="none",
+    show_default=True,
+    help="Sentiment of generated posts: none (as the pipeline stores them today), oracle (the "
+    "generator's labels) or fast (the n-gram sentiment model).",
+)
+@click.option("--silence/--no-silence", default=False, help="Also raise silence alerts.")
+@pass_ctx
+def backtest(
+    ctx: _Context,
+    seeds: tuple[int, ...],
+    days: int,
+    stream: Path | None,
+    truth: Path | None,
+    bucket_minutes: int,
+    tick_minutes: int,
+    sentiment: str,
+    silence: bool,
+) -> None:
+    """Replay a generated (or stored) stream through the real pipeline and the monitor in
+    simulated time; report each incident's detection delay and the false incidents."""
+    from tocsin.incidents.backtest import BacktestConfig, replay_demo, replay_file
+
+    config = BacktestConfig(
+        bucket=timedelta(minutes=bucket_minutes),
+        tick=timedelta(minutes=tick_minutes),
+        silence=silence,
+    )
+    if stream is not None:
+        r = replay_file(stream, truth, config)
+        for line in r.lines(config.bucket):
+            click.echo(terminal_safe(line))
+        return
+    for seed in seeds or (7,):
+        click.echo(f"seed {seed}:")
+        r = replay_demo(seed, days, config, sentiment=sentiment)
+        for line in r.lines(config.bucket):
+            click.echo(line)
+
+
 # -- demo -------------------------------------------------------------------------------------
 
 

@@ -11,12 +11,15 @@ overlaps no ground-truth incident is a false one, counted per week of quiet traf
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from pathlib import Path
 
-from tocsin.domain import Alert, Channel, ChannelKind, Incident, Mention, Watch
+from tocsin.domain import Alert, Channel, ChannelKind, Incident, Mention, Sentiment, Watch
 from tocsin.engine.pipeline import Pipeline
+from tocsin.errors import UsageError
+from tocsin.importers.base import SNIFF_BYTES
 from tocsin.incidents.monitor import DEFAULT_DETECTORS, Monitor, MonitorConfig
 from tocsin.store.sqlite import SQLiteStore
 from tocsin.store.sqlite_incidents import SQLiteIncidents
@@ -141,6 +144,7 @@ def replay(
     quiet: Sequence[tuple[datetime, datetime]] = (),
     until: datetime | None = None,
     store: SQLiteStore | None = None,
+    analyse: Callable[[list[Mention]], list[Mention]] | None = None,
 ) -> Replay:
     """Replay ``mentions`` (in ``created_at`` order) into ``store`` (default: a fresh
     in-memory one) and score against ``truth``. The monitor keeps running, tick by tick, up to
@@ -163,6 +167,8 @@ def replay(
     last: datetime | None = None
 
     def tick(now: datetime, batch: list[Mention]) -> None:
+        if analyse is not None:
+            batch = analyse(batch)
         for i in range(0, len(batch), config.batch):
             store.write(pipeline.process(batch[i : i + config.batch]))
         out.posts += len(batch)
@@ -234,10 +240,71 @@ def _score(
     out.quiet_weeks = sum(((b - a) for a, b in quiet), timedelta()) / WEEK
 
 
-def replay_demo(seed: int, days: int = 7, config: BacktestConfig | None = None) -> Replay:
-    """Generate the demo stream of ``seed`` and replay it against its ground truth."""
-    from tocsin.demo import DemoConfig, generate
+_LABELS = {-1: "negative", 0: "neutral", 1: "positive"}
 
-    stream, gt = generate(DemoConfig(seed=seed, days=days))
+
+def replay_demo(
+    seed: int, days: int = 7, config: BacktestConfig | None = None, *, sentiment: str = "none"
+) -> Replay:
+    """Generate the demo stream of ``seed`` and replay it against its ground truth.
+
+    ``sentiment``: ``"none"`` leaves posts unanalysed (the demo's posts carry none and the
+    import pipeline does not analyse sentiment yet); ``"oracle"`` gives each post the
+    generator's own label (what detectors could do with perfect sentiment); ``"fast"`` runs the
+    n-gram sentiment model on every post."""
+    from tocsin.demo import DemoConfig, generate_labeled
+
+    pairs, gt = generate_labeled(DemoConfig(seed=seed, days=days))
+    stream: Iterable[Mention]
+    if sentiment == "oracle":
+        stream = (m.with_(sentiment=Sentiment(_LABELS[lab.sentiment], 1.0)) for m, lab in pairs)
+    elif sentiment in ("none", "fast"):
+        stream = (m for m, _ in pairs)
+    else:
+        raise ValueError(f"sentiment must be none, oracle or fast, not {sentiment!r}")
     truth = [TruthIncident(i.id, i.kind, i.watch_id, i.onset, i.end) for i in gt.incidents]
-    return replay(stream, gt.watches, config, truth=truth, quiet=gt.quiet_periods)
+    analyse = _fast_sentiment() if sentiment == "fast" else None
+    return replay(stream, gt.watches, config, truth=truth, quiet=gt.quiet_periods, analyse=analyse)
+
+
+def _fast_sentiment() -> Callable[[list[Mention]], list[Mention]]:
+    from tocsin.enrich.sentiment import SentimentEnricher
+
+    enricher = SentimentEnricher(fast=True)
+
+    def analyse(batch: list[Mention]) -> list[Mention]:
+        if not batch:
+            return batch
+        results = enricher.analyse(batch)
+        return [
+            m.with_(sentiment=Sentiment(r["sentiment"]["label"], float(r["sentiment"]["score"])))
+            for m, r in zip(batch, results, strict=True)
+        ]
+
+    return analyse
+
+
+def replay_file(
+    path: Path, truth_path: Path | None = None, config: BacktestConfig | None = None
+) -> Replay:
+    """Replay a file of posts (any import format; read whole and put in time order), with the
+    watches and incidents of ``truth_path`` (a demo ``truth.json``)."""
+    from tocsin.demo import GroundTruth
+    from tocsin.importers import detect
+
+    if truth_path is None:
+        raise UsageError("a replayed file needs --truth (its watches and incidents)")
+    try:
+        gt = GroundTruth.from_json(truth_path.read_bytes())
+    except (OSError, ValueError, KeyError) as exc:
+        raise UsageError(f"cannot read the ground truth {truth_path}: {exc}") from exc
+    try:
+        with path.open("rb") as f:
+            importer = detect(f.read(SNIFF_BYTES), path.name)
+        with path.open("rb") as f:
+            posts = [m for m in importer.read(f, str(path)) if isinstance(m, Mention)]
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc}") from exc
+    posts.sort(key=lambda m: m.created_at)
+    truth = [TruthIncident(i.id, i.kind, i.watch_id, i.onset, i.end) for i in gt.incidents]
+    return replay(posts, gt.watches, config, truth=truth, quiet=gt.quiet_periods)

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 
 from tocsin.detect.silence import Activity, silence_alerts
 from tocsin.domain import Alert, Mention, Signal
+from tocsin.errors import UsageError
 from tocsin.incidents.explain import explain
 from tocsin.incidents.grouping import GroupingConfig, IncidentTracker, IncidentUpdate
 from tocsin.incidents.sources import BucketCounts, Source, available_sources
@@ -114,6 +115,11 @@ class Monitor:
         if saved is not None:
             next_bucket, blob = saved
             tracker = pickle.loads(blob)
+            if tracker.step != self.step:
+                raise UsageError(
+                    f"the monitor of watch {watch_id} runs with buckets of {tracker.step // 60} "
+                    f"minutes, not {self.step // 60}"
+                )
         else:
             tracker = IncidentTracker(watch_id, self.config.grouping_config)
         st = _WatchState(next_bucket, sources, tracker, dirty)
