@@ -20,6 +20,7 @@ REQUESTS: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {
     ("GET", "/api/watches/{watch_id}/volume"): ("/api/watches/cafelia/volume", {}),
     ("GET", "/api/mentions"): ("/api/mentions?limit=2", {}),
     ("GET", "/api/mentions.csv"): ("/api/mentions.csv?limit=2", {}),
+    ("GET", "/api/mentions.parquet"): ("/api/mentions.parquet?limit=2", {}),
     ("GET", "/api/mentions/{platform}/{native_id:path}"): (
         f"/api/mentions/bluesky/{BLUESKY_ID}",
         {},
@@ -36,6 +37,8 @@ REQUESTS: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {
     ),
     # the inbox (unknown ids: a 404 proves the permission check let the request through)
     ("GET", "/api/cases"): ("/api/cases", {}),
+    ("GET", "/api/cases.csv"): ("/api/cases.csv", {}),
+    ("GET", "/api/cases.parquet"): ("/api/cases.parquet", {}),
     ("POST", "/api/cases"): ("/api/cases", {"json": {"platform": "x", "native_id": "nope"}}),
     ("GET", "/api/cases/{case_id}"): ("/api/cases/999999", {}),
     ("POST", "/api/cases/triage"): ("/api/cases/triage", {"json": {"watch": "nope"}}),
@@ -69,6 +72,7 @@ REQUESTS: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {
     ),
     ("GET", "/api/audit"): ("/api/audit?limit=2", {}),
     ("GET", "/api/audit.csv"): ("/api/audit.csv", {}),
+    ("GET", "/api/audit.parquet"): ("/api/audit.parquet", {}),
     ("GET", "/inbox"): ("/inbox", {}),
     ("GET", "/cases/{case_id}"): ("/cases/999999", {}),
     ("GET", "/audit"): ("/audit", {}),

@@ -9,17 +9,25 @@ from __future__ import annotations
 
 import io
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import orjson
 
-from tocsin.export import write_csv
+from tocsin.export import ColumnType, parquet_bytes, write_csv
 from tocsin.respond._db import dt, now_utc, us
 
 CSV_COLUMNS = ("id", "at", "actor", "action", "target", "details")
+PARQUET_COLUMNS: tuple[tuple[str, ColumnType], ...] = (
+    ("id", "int"),
+    ("at", "time"),
+    ("actor", "text"),
+    ("action", "text"),
+    ("target", "text"),
+    ("details", "text"),
+)
 MAX_DETAILS_CHARS = 20_000
 
 
@@ -88,12 +96,20 @@ def entries(
     return [_entry(r) for r in db.execute(sql, params)]
 
 
+def rows(items: Iterable[AuditEntry]) -> Iterator[tuple[Any, ...]]:
+    """The export's rows (``CSV_COLUMNS``): ``at`` a datetime, ``details`` JSON text."""
+    for e in items:
+        yield (e.id, e.at, e.actor, e.action, e.target, orjson.dumps(e.details).decode())
+
+
 def csv_text(items: Iterable[AuditEntry]) -> str:
     """The entries as formula-safe CSV (``tocsin.export.write_csv``)."""
     out = io.StringIO()
-    rows = (
-        (e.id, e.at.isoformat(), e.actor, e.action, e.target, orjson.dumps(e.details).decode())
-        for e in items
-    )
-    write_csv(CSV_COLUMNS, rows, out)
+    write_csv(CSV_COLUMNS, ((r[0], r[1].isoformat(), *r[2:]) for r in rows(items)), out)
     return out.getvalue()
+
+
+def parquet(items: Iterable[AuditEntry]) -> bytes:
+    """The entries as a Parquet file: the CSV's columns, ``id`` an integer, ``at`` a UTC
+    timestamp."""
+    return parquet_bytes(PARQUET_COLUMNS, rows(items))

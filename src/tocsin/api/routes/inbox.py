@@ -3,6 +3,8 @@ names its permission; the domain logic is ``tocsin.respond`` (every action audit
 
 from __future__ import annotations
 
+import io
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
@@ -16,6 +18,7 @@ from tocsin.api.deps import (
     CaseEscalator,
     CaseReader,
     CaseWorker,
+    MentionExporter,
     Moderator,
     ReplyApprover,
     SettingsDep,
@@ -49,6 +52,7 @@ from tocsin.api.inbox_models import (
 from tocsin.api.models import HiddenPublic, MentionPublic
 from tocsin.api.reads import parse_time
 from tocsin.api.routes.params import MAX_ROW_ID, RowId
+from tocsin.export import PARQUET_MEDIA_TYPE, ColumnType, parquet_bytes, write_csv
 from tocsin.respond import audit, cases, moderation, replies
 from tocsin.respond.rules import Status
 from tocsin.store.base import SearchQuery
@@ -103,6 +107,132 @@ def list_cases(
         limit=limit,
     )
     return CasesPublic(data=[CasePublic.of(c, now) for c in items], count=len(items))
+
+
+#: The cases export (CSV and Parquet): the inbox's columns, times in UTC.
+CASE_EXPORT_COLUMNS: tuple[tuple[str, ColumnType], ...] = (
+    ("id", "int"),
+    ("platform", "text"),
+    ("native_id", "text"),
+    ("status", "text"),
+    ("reason", "text"),
+    ("priority", "int"),
+    ("sla", "text"),
+    ("followers", "int"),
+    ("reposts", "int"),
+    ("posted_at", "time"),
+    ("opened_at", "time"),
+    ("due_at", "time"),
+    ("assignee", "text"),
+    ("escalated_to", "text"),
+    ("escalation_reason", "text"),
+    ("updated_at", "time"),
+)
+_CSV_ANSWER: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": {}}, "description": "Formula-safe CSV."}
+}
+_PARQUET_ANSWER: dict[int | str, dict[str, Any]] = {
+    200: {"content": {PARQUET_MEDIA_TYPE: {}}, "description": "Parquet file."}
+}
+
+
+def _case_rows(items: Iterable[cases.Case], now: datetime) -> Iterator[tuple[Any, ...]]:
+    for c in items:
+        yield (
+            c.id,
+            c.platform,
+            c.native_id,
+            c.status.value,
+            c.reason,
+            c.priority(now),
+            c.sla(now),
+            c.followers,
+            c.reposts,
+            c.posted_at,
+            c.opened_at,
+            c.due_at,
+            c.assignee,
+            c.escalated_to,
+            c.escalation_reason,
+            c.updated_at,
+        )
+
+
+def _cases_for_export(
+    store: SQLiteStore, user: User, status: list[Status] | None, mine: bool, limit: int
+) -> list[cases.Case]:
+    return cases.list_cases(
+        store.db,
+        _now(),
+        statuses=tuple(status or ()),
+        assignee_id=user.id if mine else None,
+        limit=limit,
+    )
+
+
+def _attachment(name: str) -> dict[str, str]:
+    return {"content-disposition": f'attachment; filename="{name}"'}
+
+
+ExportLimit = Annotated[int, Query(ge=1, le=MAX_ROW_ID)]
+
+
+def _check_limit(limit: int, settings_max: int) -> None:
+    if limit > settings_max:
+        raise ApiError(400, f"limit: at most {settings_max} rows per export")
+
+
+@router.get(
+    "/cases.csv", operation_id="exportCasesCsv", response_class=Response, responses=_CSV_ANSWER
+)
+def export_cases_csv(
+    user: MentionExporter,
+    store: StoreDep,
+    settings: SettingsDep,
+    status: Annotated[list[Status] | None, Query(max_length=6)] = None,
+    mine: bool = False,
+    limit: ExportLimit = 10_000,
+) -> Response:
+    """The inbox as CSV, in its order (by default every case but closed ones)."""
+    _check_limit(limit, settings.export_max_rows)
+    now = _now()
+    items = _cases_for_export(store, user, status, mine, limit)
+    out = io.StringIO()
+    rows = (
+        tuple(v.isoformat() if isinstance(v, datetime) else v for v in row)
+        for row in _case_rows(items, now)
+    )
+    write_csv([name for name, _ in CASE_EXPORT_COLUMNS], rows, out)
+    return Response(
+        out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers=_attachment("tocsin-cases.csv"),
+    )
+
+
+@router.get(
+    "/cases.parquet",
+    operation_id="exportCasesParquet",
+    response_class=Response,
+    responses=_PARQUET_ANSWER,
+)
+def export_cases_parquet(
+    user: MentionExporter,
+    store: StoreDep,
+    settings: SettingsDep,
+    status: Annotated[list[Status] | None, Query(max_length=6)] = None,
+    mine: bool = False,
+    limit: ExportLimit = 10_000,
+) -> Response:
+    """The inbox as a Parquet file: the CSV's columns, typed."""
+    _check_limit(limit, settings.export_max_rows)
+    now = _now()
+    items = _cases_for_export(store, user, status, mine, limit)
+    return Response(
+        parquet_bytes(CASE_EXPORT_COLUMNS, _case_rows(items, now)),
+        media_type=PARQUET_MEDIA_TYPE,
+        headers=_attachment("tocsin-cases.parquet"),
+    )
 
 
 @router.post("/cases", operation_id="openCase", status_code=201, responses=_CONFLICT)
@@ -328,4 +458,26 @@ def export_audit_csv(
         audit.csv_text(items),
         media_type="text/csv; charset=utf-8",
         headers={"content-disposition": 'attachment; filename="tocsin-audit.csv"'},
+    )
+
+
+@router.get(
+    "/audit.parquet",
+    operation_id="exportAuditParquet",
+    response_class=Response,
+    responses=_PARQUET_ANSWER,
+)
+def export_audit_parquet(
+    user: AuditReader,
+    store: StoreDep,
+    settings: SettingsDep,
+    target: Annotated[str | None, Query(max_length=600)] = None,
+    actor: Annotated[str | None, Query(max_length=64)] = None,
+) -> Response:
+    """The audit log as a Parquet file, newest first: the CSV's columns, typed."""
+    items = audit.entries(store.db, limit=settings.export_max_rows, target=target, actor=actor)
+    return Response(
+        audit.parquet(items),
+        media_type=PARQUET_MEDIA_TYPE,
+        headers=_attachment("tocsin-audit.parquet"),
     )

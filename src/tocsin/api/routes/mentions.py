@@ -6,7 +6,7 @@ from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 
 from tocsin.api.auth.permissions import Permission, allowed
 from tocsin.api.deps import (
@@ -21,7 +21,7 @@ from tocsin.api.errors import ApiError
 from tocsin.api.models import MentionPublic, MentionsPublic
 from tocsin.api.reads import Cursor, search_page
 from tocsin.api.routes.params import SearchDep
-from tocsin.export import write_csv
+from tocsin.export import PARQUET_MEDIA_TYPE, ColumnType, parquet_bytes, write_csv
 from tocsin.respond import moderation
 from tocsin.store.base import SearchQuery, StoredMention
 
@@ -41,6 +41,14 @@ EXPORT_COLUMNS = (
     "text",
     "url",
 )
+#: The Parquet export's column types (same names as the CSV).
+EXPORT_TYPES: dict[str, ColumnType] = {
+    "created_at": "time",
+    "followers": "int",
+    "likes": "int",
+    "reposts": "int",
+}
+PARQUET_COLUMNS = tuple((c, EXPORT_TYPES.get(c, "text")) for c in EXPORT_COLUMNS)
 _EXPORT_CHUNK = 1_000
 
 
@@ -65,10 +73,11 @@ def search_mentions(
     )
 
 
-def _export_row(item: StoredMention) -> tuple[Any, ...]:
+def _typed_row(item: StoredMention) -> tuple[Any, ...]:
+    """A row of the export, times as datetimes (Parquet); ``_export_row`` is its CSV form."""
     m = item.mention
     return (
-        m.created_at.isoformat(),
+        m.created_at,
         m.platform,
         m.native_id,
         m.author.handle,
@@ -81,6 +90,11 @@ def _export_row(item: StoredMention) -> tuple[Any, ...]:
         m.text,
         m.url,
     )
+
+
+def _export_row(item: StoredMention) -> tuple[Any, ...]:
+    row = _typed_row(item)
+    return (row[0].isoformat(), *row[1:])
 
 
 def csv_chunks(state: ServerState, query: SearchQuery) -> Iterator[str]:
@@ -126,6 +140,31 @@ def export_mentions_csv(
         csv_chunks(state, replace(query, limit=limit)),
         media_type="text/csv; charset=utf-8",
         headers={"content-disposition": 'attachment; filename="tocsin-mentions.csv"'},
+    )
+
+
+@router.get(
+    "/mentions.parquet",
+    operation_id="exportMentionsParquet",
+    response_class=Response,
+    responses={200: {"content": {PARQUET_MEDIA_TYPE: {}}, "description": "Parquet file."}},
+)
+def export_mentions_parquet(
+    user: MentionExporter,
+    store: StoreDep,
+    settings: SettingsDep,
+    query: SearchDep,
+    limit: Annotated[int, Query(ge=1)] = 10_000,
+) -> Response:
+    """The search as a Parquet file, newest first: the CSV's columns, typed (``created_at``
+    a UTC timestamp, counts integers), values as stored."""
+    if limit > settings.export_max_rows:
+        raise ApiError(400, f"limit: at most {settings.export_max_rows} rows per export")
+    rows = (_typed_row(item) for item in store.search(replace(query, limit=limit)))
+    return Response(
+        parquet_bytes(PARQUET_COLUMNS, rows),
+        media_type=PARQUET_MEDIA_TYPE,
+        headers={"content-disposition": 'attachment; filename="tocsin-mentions.parquet"'},
     )
 
 
