@@ -26,6 +26,7 @@ from tocsin.detect.alarm_words import (
     WordsAssessment,
 )
 from tocsin.detect.hashtag_hijack import HashtagConfig, HashtagHijackDetector, HijackAssessment
+from tocsin.detect.high_reach import Candidate, HighReachDetector, ReachAssessment, ReachConfig
 from tocsin.detect.negative_share import (
     NegativeShareConfig,
     NegativeShareDetector,
@@ -38,16 +39,20 @@ __all__ = [
     "AlarmWordsDetector",
     "AlertGate",
     "Assessment",
+    "Candidate",
     "DetectError",
     "Detector",
     "GateConfig",
     "HashtagConfig",
     "HashtagHijackDetector",
+    "HighReachDetector",
     "HijackAssessment",
     "Instant",
     "NegativeShareConfig",
     "NegativeShareDetector",
     "Point",
+    "ReachAssessment",
+    "ReachConfig",
     "ScoredPoint",
     "SeriesReport",
     "ShareAssessment",
