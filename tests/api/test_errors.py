@@ -125,6 +125,8 @@ def test_openapi_document(anonymous: TestClient) -> None:
         "exportMentionsCsv": ("GET", "/api/mentions.csv"),
         "getMention": ("GET", "/api/mentions/{platform}/{native_id}"),
         "streamVolume": ("GET", "/api/stream/volume"),
+        "listIncidents": ("GET", "/api/incidents"),
+        "getIncident": ("GET", "/api/incidents/{incident_id}"),
         "getMe": ("GET", "/api/me"),
         "listTokens": ("GET", "/api/tokens"),
         "createToken": ("POST", "/api/tokens"),

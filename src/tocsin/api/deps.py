@@ -104,6 +104,7 @@ CaseEscalator = Annotated[User, Depends(Need(Permission.CASES_ESCALATE))]
 TemplateManager = Annotated[User, Depends(Need(Permission.TEMPLATES_MANAGE))]
 Moderator = Annotated[User, Depends(Need(Permission.MENTIONS_MODERATE))]
 AuditReader = Annotated[User, Depends(Need(Permission.AUDIT_READ))]
+IncidentReader = Annotated[User, Depends(Need(Permission.INCIDENTS_READ))]
 
 
 async def verify_csrf(request: Request, settings: SettingsDep) -> None:

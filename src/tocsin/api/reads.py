@@ -10,7 +10,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import orjson
 
@@ -18,6 +18,11 @@ from tocsin.errors import UsageError
 from tocsin.store.base import Bucket, SearchQuery, StoredMention
 from tocsin.store.rollup import ALL
 from tocsin.store.sqlite import SQLiteStore
+
+if TYPE_CHECKING:
+    from tocsin.api.models import MentionPublic
+    from tocsin.domain.incident import Incident
+    from tocsin.incidents import Explanation
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _EARLIEST = _EPOCH + timedelta(days=1)  # room for windows that reach back a little
@@ -193,3 +198,23 @@ def volume_series(
         w: [(p.start, p.volume) for p in points]
         for w, points in timeline(store, watch_ids, bucket, start, end).items()
     }
+
+
+def incident_explanation(
+    store: SQLiteStore, incident: Incident, *, reveal: bool
+) -> tuple[Explanation, list[MentionPublic]]:
+    """An incident's explanation and its top posts as the API shows them: a post hidden by a
+    moderator keeps its reason, and its text is withheld unless ``reveal``."""
+    from tocsin.api.models import MentionPublic
+    from tocsin.incidents import MonitorConfig, explain
+    from tocsin.respond import moderation
+
+    explanation = explain(store, incident, MonitorConfig().bucket)
+    items = [
+        item
+        for m in explanation.top_posts
+        if (item := store.get_mention(m.platform, m.native_id)) is not None
+    ]
+    hidden = moderation.hidden_among(store.db, (i.mention.key for i in items))
+    posts = [MentionPublic.of(i, hidden.get(i.mention.key), reveal=reveal) for i in items]
+    return explanation, posts

@@ -26,7 +26,7 @@ from tocsin.api.pool import StorePool
 from tocsin.api.routes import api_router
 from tocsin.api.settings import ServerSettings, load_settings
 from tocsin.bootstrap import Settings, open_store
-from tocsin.web import inbox, pages
+from tocsin.web import inbox, incidents, pages
 from tocsin.web.render import Pages
 
 _ERROR_STATUSES = {
@@ -71,6 +71,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     app.include_router(api_router())
     app.include_router(pages.router)
     app.include_router(inbox.router)
+    app.include_router(incidents.router)
     app.mount("/static", StaticFiles(packages=[("tocsin.web", "static")]), name="static")
     app.add_middleware(CatchAllMiddleware, respond=respond)
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.secure_cookies)

@@ -18,6 +18,7 @@ from tocsin.api.auth.permissions import Permission, allowed
 from tocsin.api.deps import AccountUser, MaybeUser, MentionReader, StateDep, StoreDep, WatchReader
 from tocsin.api.errors import ApiError
 from tocsin.api.reads import Cursor, parse_time, search_page, timeline, volume_window
+from tocsin.domain.incident import Incident
 from tocsin.domain.watch import MAX_QUERY_CHARS
 from tocsin.errors import QueryError, UsageError
 from tocsin.query import parse
@@ -26,6 +27,7 @@ from tocsin.respond.rules import HideReason, suggested_hide_reason
 from tocsin.store.base import SearchQuery
 from tocsin.store.rollup import ALL
 from tocsin.store.sqlite import SQLiteStore
+from tocsin.store.sqlite_incidents import SQLiteIncidents
 from tocsin.web.i18n import LANG_COOKIE, LANGUAGES, Translator, choose_language
 from tocsin.web.render import Pages
 from tocsin.web.safe import safe_next
@@ -193,7 +195,9 @@ def dashboard_cards(store: SQLiteStore, t: Translator) -> list[Card]:
 @router.get("/", response_class=HTMLResponse)
 def dashboard(request: Request, pages: PagesDep, store: StoreDep, user: WatchReader) -> Response:
     t = Translator(choose_language(request, pages.settings.default_language))
-    return pages.render(request, "dashboard.html", cards=dashboard_cards(store, t))
+    return pages.render(
+        request, "dashboard.html", cards=dashboard_cards(store, t), incidents=_open(store)
+    )
 
 
 @router.get("/dashboard/cards", response_class=HTMLResponse)
@@ -202,7 +206,14 @@ def dashboard_fragment(
 ) -> Response:
     """The cards alone: the page's script swaps them in when the volume stream says so."""
     t = Translator(choose_language(request, pages.settings.default_language))
-    return pages.render(request, "_cards.html", cards=dashboard_cards(store, t))
+    return pages.render(
+        request, "_cards.html", cards=dashboard_cards(store, t), incidents=_open(store)
+    )
+
+
+def _open(store: SQLiteStore) -> list[Incident]:
+    """The incident feed of the dashboard: open incidents, newest onset first."""
+    return SQLiteIncidents(store.db).find(status="open", limit=10)
 
 
 # -- search and mentions ----------------------------------------------------------------------

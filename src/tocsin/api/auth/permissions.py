@@ -26,6 +26,7 @@ class Permission(StrEnum):
     TEMPLATES_MANAGE = "templates:manage"  # edit the reply templates
     MENTIONS_MODERATE = "mentions:moderate"  # hide and unhide posts; see hidden ones
     AUDIT_READ = "audit:read"  # the audit log and its export
+    INCIDENTS_READ = "incidents:read"  # incidents and their explanations
 
 
 _ALL = frozenset(Role)
@@ -46,6 +47,7 @@ PERMISSIONS: dict[Permission, frozenset[Role]] = {
     Permission.TEMPLATES_MANAGE: _LEADS,
     Permission.MENTIONS_MODERATE: _LEADS,
     Permission.AUDIT_READ: _LEADS,
+    Permission.INCIDENTS_READ: _ALL,
 }
 
 
