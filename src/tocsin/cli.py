@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 
 import click
 
@@ -16,7 +16,14 @@ from tocsin import __version__
 from tocsin.bootstrap import Settings, build_pipeline, open_store
 from tocsin.domain import Channel, ChannelKind, Watch, WatchKind
 from tocsin.errors import QueryError, TocsinError, UsageError
-from tocsin.export import table, terminal_safe, write_csv, write_jsonl
+from tocsin.export import (
+    ColumnType,
+    table,
+    terminal_safe,
+    write_csv,
+    write_jsonl,
+    write_parquet,
+)
 from tocsin.store.base import SearchQuery, StoredMention
 from tocsin.store.rollup import ALL
 from tocsin.store.sqlite import SQLiteStore
@@ -394,6 +401,24 @@ _SEARCH_COLUMNS = (
 )
 
 
+#: ``search --format parquet``: the CSV's columns, typed.
+_SEARCH_TYPE_OF: dict[str, ColumnType] = {
+    "created_at": "time",
+    "followers": "int",
+    "sentiment_score": "float",
+    "toxicity": "float",
+    "complaint": "float",
+}
+_SEARCH_TYPES = tuple((c, _SEARCH_TYPE_OF.get(c, "text")) for c in _SEARCH_COLUMNS)
+
+
+def _write_search(fmt: str, results: Iterator[StoredMention], out: IO[str]) -> None:
+    if fmt == "jsonl":
+        write_jsonl((dict(zip(_SEARCH_COLUMNS, _row(r), strict=True)) for r in results), out)
+    else:
+        write_csv(_SEARCH_COLUMNS, (_row(r) for r in results), out)
+
+
 def _row(item: StoredMention) -> tuple[Any, ...]:
     m = item.mention
     return (
@@ -424,9 +449,15 @@ def _row(item: StoredMention) -> tuple[Any, ...]:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["table", "jsonl", "csv"]),
+    type=click.Choice(["table", "jsonl", "csv", "parquet"]),
     default="table",
     show_default=True,
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file instead of the terminal (required for parquet).",
 )
 @pass_ctx
 def search(
@@ -439,6 +470,7 @@ def search(
     watch_id: str | None,
     limit: int,
     fmt: str,
+    output: Path | None,
 ) -> None:
     """Search stored mentions, newest first, with the watch query language.
 
@@ -458,13 +490,24 @@ def search(
         watch_id=watch_id,
         limit=limit,
     )
-    out = sys.stdout
+    if fmt == "parquet" and output is None:
+        raise UsageError("--format parquet writes a file: give it with -o FILE")
+    if fmt == "table" and output is not None:
+        raise UsageError("-o FILE takes --format csv, jsonl or parquet")
     with open_store(ctx.settings) as store:
         results: Iterator[StoredMention] = store.search(q)
-        if fmt == "jsonl":
-            write_jsonl((dict(zip(_SEARCH_COLUMNS, _row(r), strict=True)) for r in results), out)
-        elif fmt == "csv":
-            write_csv(_SEARCH_COLUMNS, (_row(r) for r in results), out)
+        if output is not None:
+            try:
+                if fmt == "parquet":
+                    n = write_parquet(_SEARCH_TYPES, (_row(r) for r in results), str(output))
+                    click.echo(f"{n} mention{'' if n == 1 else 's'} written to {output}", err=True)
+                else:
+                    with output.open("w", encoding="utf-8", newline="") as file:
+                        _write_search(fmt, results, file)
+            except OSError as exc:
+                raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from exc
+        elif fmt in ("jsonl", "csv"):
+            _write_search(fmt, results, sys.stdout)
         else:
             rows = [
                 (
@@ -762,19 +805,29 @@ def detect_series_command(source: Path, output: Path, direction: str, timezone: 
     show_default=True,
     help="Where the enriched JSONL goes ('-': standard output).",
 )
-@click.option("--fast", is_flag=True, help="No sentence encoder: character n-grams only.")
+@click.option(
+    "--mode",
+    type=click.Choice(["full", "fast", "off"]),
+    default=None,
+    help="full: sentence encoder and every head; fast: character n-grams only (no encoder); "
+    "off: language only [default: $TOCSIN_ANALYSIS, else full].",
+)
+@click.option("--fast", is_flag=True, help="Same as --mode fast.")
 @click.option(
     "--progress/--no-progress", default=None, help="Progress bar [default: on a terminal]."
 )
-def enrich(source: Any, output: Any, fast: bool, progress: bool | None) -> None:
-    """Add language and sentiment to posts: IN is JSONL with a `text` field (other fields are
-    kept) or plain text, one post per line; '-' reads standard input.
+def enrich(source: Any, output: Any, mode: str | None, fast: bool, progress: bool | None) -> None:
+    """Add language, sentiment, emotions (anger, fear, sadness, joy), toxicity and complaint
+    scores to posts: IN is JSONL with a `text` field (other fields are kept) or plain text, one
+    post per line; '-' reads standard input.
 
     Example: tocsin enrich posts.jsonl -o enriched.jsonl
     """
     from tocsin.enrich.stream import enrich_stream
 
-    count = enrich_stream(source, output, fast=fast, progress=progress)
+    if fast and mode not in (None, "fast"):
+        raise click.UsageError(f"--fast contradicts --mode {mode}")
+    count = enrich_stream(source, output, mode="fast" if fast else mode, progress=progress)
     click.echo(f"{count:,} posts enriched", err=True)
 
 
@@ -1054,11 +1107,11 @@ def incidents_show(ctx: _Context, incident_id: str, bucket_minutes: int, as_json
 @click.option("--tick", "tick_minutes", default=5, show_default=True, type=click.IntRange(1, 1440))
 @click.option(
     "--sentiment",
-    type=click.Choice(["none", "oracle", "fast"]),
+    type=click.Choice(["none", "oracle", "pipeline"]),
     default="none",
     show_default=True,
-    help="Sentiment of generated posts: none (as the pipeline stores them today), oracle (the "
-    "generator's labels) or fast (the n-gram sentiment model).",
+    help="Sentiment of generated posts: none (analysis enrichers left out), oracle (the "
+    "generator's labels) or pipeline (the installed analysis, mode from $TOCSIN_ANALYSIS).",
 )
 @click.option("--silence/--no-silence", default=False, help="Also raise silence alerts.")
 @pass_ctx

@@ -11,7 +11,7 @@ overlaps no ground-truth incident is a false one, counted per week of quiet traf
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -25,6 +25,12 @@ from tocsin.store.sqlite import SQLiteStore
 from tocsin.store.sqlite_incidents import SQLiteIncidents
 
 WEEK = timedelta(days=7)
+#: Enrichers that analyse what posts say (sentiment …), by name.
+ANALYSIS_ENRICHERS = ("analysis", "sentiment")
+
+
+def _name(enricher: object) -> str:
+    return str(getattr(enricher, "name", type(enricher).__name__))
 
 
 @dataclass(frozen=True)
@@ -35,6 +41,7 @@ class BacktestConfig:
     batch: int = 2_000  # posts per pipeline batch within a tick
     enrich: bool = True  # run the installed enrichers, as an import does
     silence: bool = False  # also raise "source is silent" alerts (reported apart)
+    skip_enrichers: tuple[str, ...] = ()  # installed enrichers left out, by name
     monitor: MonitorConfig | None = None  # bucket and detectors above win
 
     def monitor_config(self) -> MonitorConfig:
@@ -144,7 +151,6 @@ def replay(
     quiet: Sequence[tuple[datetime, datetime]] = (),
     until: datetime | None = None,
     store: SQLiteStore | None = None,
-    analyse: Callable[[list[Mention]], list[Mention]] | None = None,
 ) -> Replay:
     """Replay ``mentions`` (in ``created_at`` order) into ``store`` (default: a fresh
     in-memory one) and score against ``truth``. The monitor keeps running, tick by tick, up to
@@ -160,15 +166,14 @@ def replay(
         store.put_watch(w)
     # Alerts reach the outbox only for a channel that takes them: one that is never delivered.
     store.outbox().put_channel(Channel("backtest", ChannelKind.WEBHOOK, "http://127.0.0.1:9/"))
-    pipeline = Pipeline(watches, default_enrichers() if config.enrich else ())
+    enrichers = [e for e in default_enrichers() if _name(e) not in config.skip_enrichers]
+    pipeline = Pipeline(watches, enrichers if config.enrich else ())
     monitor = Monitor(store, mcfg)
     out = Replay()
     started = time.perf_counter()
     last: datetime | None = None
 
     def tick(now: datetime, batch: list[Mention]) -> None:
-        if analyse is not None:
-            batch = analyse(batch)
         for i in range(0, len(batch), config.batch):
             store.write(pipeline.process(batch[i : i + config.batch]))
         out.posts += len(batch)
@@ -248,40 +253,24 @@ def replay_demo(
 ) -> Replay:
     """Generate the demo stream of ``seed`` and replay it against its ground truth.
 
-    ``sentiment``: ``"none"`` leaves posts unanalysed (the demo's posts carry none and the
-    import pipeline does not analyse sentiment yet); ``"oracle"`` gives each post the
-    generator's own label (what detectors could do with perfect sentiment); ``"fast"`` runs the
-    n-gram sentiment model on every post."""
+    ``sentiment``: ``"none"`` leaves posts unanalysed (the analysis enrichers are left out);
+    ``"oracle"`` gives each post the generator's own label instead (what detectors could do
+    with perfect sentiment); ``"pipeline"`` runs every installed enricher, the analysis one
+    included (its mode from ``$TOCSIN_ANALYSIS``: full, fast or off)."""
     from tocsin.demo import DemoConfig, generate_labeled
 
     pairs, gt = generate_labeled(DemoConfig(seed=seed, days=days))
     stream: Iterable[Mention]
     if sentiment == "oracle":
         stream = (m.with_(sentiment=Sentiment(_LABELS[lab.sentiment], 1.0)) for m, lab in pairs)
-    elif sentiment in ("none", "fast"):
+    elif sentiment in ("none", "pipeline"):
         stream = (m for m, _ in pairs)
     else:
-        raise ValueError(f"sentiment must be none, oracle or fast, not {sentiment!r}")
+        raise ValueError(f"sentiment must be none, oracle or pipeline, not {sentiment!r}")
     truth = [TruthIncident(i.id, i.kind, i.watch_id, i.onset, i.end) for i in gt.incidents]
-    analyse = _fast_sentiment() if sentiment == "fast" else None
-    return replay(stream, gt.watches, config, truth=truth, quiet=gt.quiet_periods, analyse=analyse)
-
-
-def _fast_sentiment() -> Callable[[list[Mention]], list[Mention]]:
-    from tocsin.enrich.sentiment import SentimentEnricher
-
-    enricher = SentimentEnricher(fast=True)
-
-    def analyse(batch: list[Mention]) -> list[Mention]:
-        if not batch:
-            return batch
-        results = enricher.analyse(batch)
-        return [
-            m.with_(sentiment=Sentiment(r["sentiment"]["label"], float(r["sentiment"]["score"])))
-            for m, r in zip(batch, results, strict=True)
-        ]
-
-    return analyse
+    if sentiment != "pipeline":
+        config = replace(config or BacktestConfig(), skip_enrichers=ANALYSIS_ENRICHERS)
+    return replay(stream, gt.watches, config, truth=truth, quiet=gt.quiet_periods)
 
 
 def replay_file(
