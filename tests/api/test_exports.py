@@ -6,12 +6,13 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from tests.api.fixtures import Signed
+from tests.api.fixtures import Signed, World
 from tests.api.inbox_fixtures import inbox_app, inbox_world, team
 from tocsin.api.auth import Role
 from tocsin.api.routes.inbox import CASE_EXPORT_COLUMNS
@@ -158,3 +159,38 @@ def test_audit_export_parquet_matches_the_csv(team: dict[Role, Signed]) -> None:
     only = _table(manager.client.get("/api/audit.parquet?actor=nobody").content)
     assert only.num_rows == 0
     assert team[Role.AGENT].client.get("/api/audit.parquet").status_code == 403
+
+
+def test_cli_search_writes_parquet_csv_and_jsonl_files(
+    world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tocsin.cli import main
+
+    base = ["--db", str(world.db), "search", "cafélia", "--limit", "500"]
+    out = tmp_path / "found.parquet"
+    assert main([*base, "--format", "parquet", "-o", str(out)]) == 0
+    _, err = capsys.readouterr()
+    table = pq.read_table(out)
+    assert f"{table.num_rows} mentions written to {out}" in err
+    assert table.schema.field("created_at").type == pa.timestamp("us", tz="UTC")
+    assert table.schema.field("sentiment_score").type == pa.float64()
+
+    csv_out = tmp_path / "found.csv"
+    assert main([*base, "--format", "csv", "-o", str(csv_out)]) == 0
+    rows = _csv(csv_out.read_text(encoding="utf-8"))
+    assert rows[0] == table.column_names
+    assert table.num_rows == len(rows) - 1 > 10
+    assert [r[2] for r in rows[1:]] == table.column("native_id").to_pylist()
+    assert main([*base, "--format", "jsonl", "-o", str(tmp_path / "found.jsonl")]) == 0
+    lines = (tmp_path / "found.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == table.num_rows
+    capsys.readouterr()
+
+    # parquet needs a file; a table has none; an unwritable path is one line, no traceback
+    assert main([*base, "--format", "parquet"]) == 1
+    assert main([*base, "-o", str(tmp_path / "x.txt")]) == 1
+    assert main([*base, "--format", "parquet", "-o", str(tmp_path / "no" / "x.parquet")]) == 1
+    _, err = capsys.readouterr()
+    lines = err.strip().splitlines()
+    assert len(lines) == 3 and all(line.startswith("error: ") for line in lines), lines
+    assert "Traceback" not in err
