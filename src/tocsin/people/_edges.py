@@ -60,18 +60,26 @@ class Edges:
             n_nodes,
         )
 
-    def out_edges(self, nodes: IntArray) -> tuple[IntArray, IntArray]:
-        """For the out-edges of ``nodes``: (position in ``nodes`` of each edge's source, edge
-        index), without a Python loop (the usual repeat/arange trick)."""
+    def out_degree(self, nodes: IntArray) -> tuple[IntArray, IntArray]:
+        """(first edge index, number of edges) of each of ``nodes``."""
         n_rows = len(self.indptr) - 1
         if n_rows == 0:
-            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+            empty = np.zeros(len(nodes), np.int64)
+            return empty, empty
         inside = nodes < n_rows
         rows = np.where(inside, nodes, 0)
         starts = self.indptr[rows]
-        counts = np.where(inside, self.indptr[rows + 1] - starts, 0)
-        total = int(counts.sum())
-        owner = np.repeat(np.arange(len(nodes), dtype=np.int64), counts)
+        return starts, np.where(inside, self.indptr[rows + 1] - starts, 0)
+
+    def edge_index(self, starts: IntArray, counts: IntArray) -> IntArray:
+        """The indices of the edges ``starts[i] : starts[i] + counts[i]``, concatenated, without
+        a Python loop (the usual repeat/arange trick)."""
         first = np.cumsum(counts) - counts
-        index = np.arange(total, dtype=np.int64) + np.repeat(starts - first, counts)
-        return owner, index
+        return np.arange(int(counts.sum()), dtype=np.int64) + np.repeat(starts - first, counts)
+
+    def out_edges(self, nodes: IntArray) -> tuple[IntArray, IntArray]:
+        """For the out-edges of ``nodes``: (position in ``nodes`` of each edge's source, edge
+        index)."""
+        starts, counts = self.out_degree(nodes)
+        owner = np.repeat(np.arange(len(nodes), dtype=np.int64), counts)
+        return owner, self.edge_index(starts, counts)

@@ -34,8 +34,10 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from tocsin.people._edges import FloatArray, IntArray
 from tocsin.people.graph import GraphChange, InteractionGraph
@@ -141,15 +143,17 @@ class WatchInfluence:
         elif graph.version != self.graph_version:
             raise ValueError("the graph changed: pass its GraphChange, or recompute")
         sweeps = pushes = touched = 0
-        strength = graph.strength()
         total = float(self._x.sum())  # kept up to date below: a full sum per round costs N
         while sweeps + pushes < MAX_ROUNDS:
             magnitude = np.abs(self._r)
             if self._bound(float(magnitude.sum()), total) <= self.config.tolerance:
                 break
             frontier = np.flatnonzero(magnitude >= PUSH_FRACTION * magnitude.max())
-            owner, target, weight = graph.out_edges(frontier)
-            if len(target) > SWEEP_SHARE * graph.n_edges:
+            blocks = [
+                (edges, coef, *edges.out_degree(frontier)) for edges, coef in graph.edge_blocks()
+            ]
+            reached = sum(int(counts.sum()) for *_, counts in blocks)
+            if reached > SWEEP_SHARE * graph.n_edges:
                 self._sweep(graph)
                 total = float(self._x.sum())
                 sweeps += 1
@@ -159,14 +163,20 @@ class WatchInfluence:
             self._x[frontier] += pushed
             total += float(pushed.sum())
             self._r[frontier] = 0
-            spread = self.config.damping * pushed[owner] * (weight / strength[frontier][owner])
-            if len(target) < len(self._r) // 8:
-                np.add.at(self._r, target, spread)  # cheaper than a dense bincount when small
-            else:
-                self._r += np.bincount(target, weights=spread, minlength=len(self._r))
+            for edges, coef, starts, counts in blocks:
+                index = edges.edge_index(starts, counts)
+                spread = np.repeat(self.config.damping * pushed, counts) * coef[index]
+                self._scatter(edges.dst[index], spread)
             pushes += 1
-            touched += len(target)
+            touched += reached
         return Convergence(sweeps, pushes, touched, self.bound(), time.perf_counter() - started)
+
+    def _scatter(self, target: npt.NDArray[np.integer[Any]], amount: FloatArray) -> None:
+        """``r[target] += amount`` with repeats adding up."""
+        if len(target) < len(self._r) // 8:
+            np.add.at(self._r, target, amount)  # cheaper than a dense bincount when small
+        else:
+            self._r += np.bincount(target, weights=amount, minlength=len(self._r))
 
     def bound(self) -> float:
         """Certified L1 distance between ``shares()`` and the exact PageRank shares."""
@@ -201,11 +211,9 @@ class WatchInfluence:
         inv_old = np.divide(1.0, old, out=np.zeros_like(old), where=old > 0)
         d_x = self.config.damping * self._x[sources]
         owner, target, weight = graph.out_edges(sources)
-        current = d_x[owner] * (1.0 / new[owner] - inv_old[owner]) * weight
-        self._r += np.bincount(target, weights=current, minlength=len(self._r))
+        self._scatter(target, d_x[owner] * (1.0 / new[owner] - inv_old[owner]) * weight)
         position = np.searchsorted(sources, change.src)
-        added = d_x[position] * inv_old[position] * change.weight
-        self._r += np.bincount(change.dst, weights=added, minlength=len(self._r))
+        self._scatter(change.dst, d_x[position] * inv_old[position] * change.weight)
 
     def _fit(self, n: int) -> None:
         if len(self._x) < n:
