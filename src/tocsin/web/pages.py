@@ -282,6 +282,7 @@ def search(
         context["next_url"] = "/search?" + urlencode({**filled, "cursor": next_cursor.encode()})
     if allowed(user.role, Permission.MENTIONS_EXPORT):
         context["export_url"] = "/api/mentions.csv?" + urlencode(filled)
+        context["parquet_url"] = "/api/mentions.parquet?" + urlencode(filled)
     return pages.render(request, "search.html", **context)
 
 
