@@ -27,8 +27,9 @@ def db(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
 
 
 def test_monitor_then_list_and_show(
-    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("TOCSIN_ANALYSIS", "off")  # the import analyses nothing: fast
     posts = [p for p in stream(1) if p.created_at < START + (SURGE_HOUR + 1) * H]
     jsonl = tmp_path / "p.jsonl"
     jsonl.write_bytes(b"".join(orjson.dumps(to_record(m)) + b"\n" for m in posts))
