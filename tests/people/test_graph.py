@@ -70,3 +70,14 @@ def test_the_graph_survives_pickling() -> None:
     assert copy.weight("a", "b", T0 + 3 * DAY) == pytest.approx(0.5)
     assert copy.followers()[copy.authors.id_of("a")] == 10
     assert copy.version == graph.version
+
+
+def test_compaction_merges_repeats_and_drops_faded_edges() -> None:
+    graph = InteractionGraph(half_life=DAY)
+    graph.add([Interaction("a", "b", REPOST, T0), Interaction("a", "b", REPLY, T0)])
+    graph.add([Interaction("a", "old", REPOST, T0 - 20 * DAY), Interaction("c", "b", REPLY, T0)])
+    assert graph.compact(T0, min_weight=1e-3) == 2  # one repeat merged, one faded edge dropped
+    assert graph.n_edges == 2
+    assert graph.weight("a", "b", T0) == pytest.approx(1.6)
+    assert graph.weight("a", "old", T0) == 0.0
+    assert graph.strength()[graph.authors.id_of("a")] == pytest.approx(1.6)

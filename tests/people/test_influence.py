@@ -173,3 +173,24 @@ def test_public_names_are_sorted_and_exported() -> None:
 
     assert people.__all__ == sorted(people.__all__, key=lambda n: (not n.isupper(), n))
     assert all(hasattr(people, name) for name in people.__all__)
+
+
+def test_after_a_compaction_states_must_recompute() -> None:
+    graph = _critic_graph()
+    watch = _watch(graph, ["fan0", "fan1"])
+    graph.compact(T0 + timedelta(days=1))
+    with pytest.raises(ValueError, match="recompute"):
+        watch.update(graph)
+    watch.recompute(graph)
+    assert _ranked(graph, watch)[0] == "critic"
+
+
+def test_edges_faded_to_zero_leave_no_nan() -> None:
+    graph = InteractionGraph(half_life=timedelta(hours=1))
+    graph.add([Interaction("fan", "old", REPOST, T0)])
+    watch = _watch(graph, ["fan"])
+    change = graph.add([Interaction("other", "new", REPOST, T0 + timedelta(days=90))])
+    watch.update(graph, change)  # the rebase faded fan -> old below the smallest float
+    watch.recompute(graph)
+    assert np.isfinite(watch.shares()).all()
+    assert _ranked(graph, watch) == ["fan"]

@@ -160,6 +160,28 @@ class InteractionGraph:
         self._coef_cache = None
         return GraphChange(self.version, sources, old_strength, new_strength, src_a, dst_a, weight)
 
+    def compact(self, at: datetime, min_weight: float = 1e-3) -> int:
+        """Merge repeated edges and drop those whose weight at ``at`` is below ``min_weight``
+        (1e-3: a repost about ten half-lives old); returns the number of edges removed.
+
+        Dropping edges moves the transition probabilities a little, so every influence state
+        must ``recompute`` afterwards (``update`` refuses). Run it off-peak, e.g. nightly.
+        """
+        n = len(self.authors)
+        before = self.n_edges
+        edges = self._base.concat(self._pending, n)
+        pair = edges.src.astype(np.int64) * n + edges.dst
+        unique, inverse = np.unique(pair, return_inverse=True)
+        weight = np.bincount(inverse, weights=edges.weight)
+        elapsed = at.astimezone(UTC).timestamp() - (self._reference or 0.0)
+        keep = weight * np.exp2(-elapsed / self._half_life_s) >= min_weight
+        src, dst = unique[keep] // n, unique[keep] % n
+        self._base, self._pending = Edges.from_coo(src, dst, weight[keep], n), Edges.empty()
+        self._strength[:n] = np.bincount(src, weights=weight[keep], minlength=n)
+        self.version += 1
+        self._coef_cache = None
+        return before - self.n_edges
+
     # -- decay ----------------------------------------------------------------------------------
     def _stored_factor(self, at: FloatArray) -> FloatArray:
         assert self._reference is not None
@@ -199,11 +221,15 @@ class InteractionGraph:
     def edge_blocks(self) -> list[tuple[Edges, FloatArray]]:
         """Every edge with its transition probability ``weight / strength[source]``."""
         if self._coef_cache is None or self._coef_cache[0] != self.version:
-            base = self._base.weight / self._strength[self._base.src]
-            pending = self._pending.weight / self._strength[self._pending.src]
+            base, pending = (self._transition(edges) for edges in (self._base, self._pending))
             self._coef_cache = (self.version, base, pending)
         _, base_coef, pending_coef = self._coef_cache
         return [(self._base, base_coef), (self._pending, pending_coef)]
+
+    def _transition(self, edges: Edges) -> FloatArray:
+        strength = self._strength[edges.src]
+        # A strength of 0 only comes from weights faded below the smallest float: no move.
+        return np.divide(edges.weight, strength, out=np.zeros_like(strength), where=strength > 0)
 
     def out_edges(self, nodes: IntArray) -> tuple[IntArray, IntArray, FloatArray]:
         """The out-edges of ``nodes``: (position of the source in ``nodes``, target, weight)."""
