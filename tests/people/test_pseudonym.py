@@ -4,7 +4,8 @@ import re
 
 import pytest
 
-from tocsin.people.pseudonym import author_key, new_secret
+from tocsin.domain import Author
+from tocsin.people.pseudonym import author_key, new_secret, pseudonymiser
 
 SECRET = b"0123456789abcdef0123456789abcdef"
 
@@ -33,3 +34,11 @@ def test_no_collision_on_100k_ids() -> None:
 def test_an_empty_or_short_secret_is_refused(secret: bytes) -> None:
     with pytest.raises(ValueError, match="secret"):
         author_key(secret, "x", "1")
+
+
+def test_the_pseudonymiser_keys_authors_by_platform_and_id_not_handle() -> None:
+    key_of = pseudonymiser(SECRET)
+    assert key_of(Author("x", "42", "old_handle")) == author_key(SECRET, "x", "42")
+    assert key_of(Author("x", "42", "new_handle")) == key_of(Author("x", "42", "old_handle"))
+    with pytest.raises(ValueError, match="secret"):
+        pseudonymiser(b"")

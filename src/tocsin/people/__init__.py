@@ -24,7 +24,7 @@ from tocsin.people.interactions import (
     InteractionKind,
     interactions_from,
 )
-from tocsin.people.pseudonym import author_key, new_secret
+from tocsin.people.pseudonym import author_key, new_secret, pseudonymiser
 from tocsin.people.rising import InfluenceSnapshot, RisingVoice, rising_voices
 
 __all__ = [
@@ -44,5 +44,6 @@ __all__ = [
     "author_key",
     "interactions_from",
     "new_secret",
+    "pseudonymiser",
     "rising_voices",
 ]

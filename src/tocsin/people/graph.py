@@ -153,7 +153,8 @@ class InteractionGraph:
             n,
         )
         if len(pending) > max(MERGE_MIN, MERGE_SHARE * len(self._base)):
-            self._base, self._pending = self._base.concat(pending, n), Edges.empty()
+            merged = self._base.concat(pending, n) if len(self._base) else pending
+            self._base, self._pending = merged, Edges.empty()
         else:
             self._pending = pending
         self.version += 1

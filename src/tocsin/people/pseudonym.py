@@ -12,6 +12,9 @@ import base64
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
+
+from tocsin.domain.mention import Author
 
 #: Bytes of randomness in a new secret; also the shortest secret ``author_key`` accepts.
 SECRET_BYTES = 32
@@ -36,6 +39,16 @@ def author_key(secret: bytes, platform: str, author_id: str) -> str:
     message = b"".join(_length_prefixed(part.encode("utf-8")) for part in (platform, author_id))
     digest = hmac.new(secret, message, hashlib.sha256).digest()[:KEY_BYTES]
     return base64.b32encode(digest).decode("ascii").rstrip("=").lower()
+
+
+def pseudonymiser(secret: bytes) -> Callable[[Author], str]:
+    """``author -> author_key(secret, author.platform, author.id)``, the secret checked once."""
+    author_key(secret, "", "")
+
+    def key_of(author: Author) -> str:
+        return author_key(secret, author.platform, author.id)
+
+    return key_of
 
 
 def _length_prefixed(data: bytes) -> bytes:
