@@ -344,3 +344,71 @@ def m006_incidents(db: sqlite3.Connection) -> None:
         ) WITHOUT ROWID;
         """,
     )
+
+
+@migration
+def m008_people(db: sqlite3.Connection) -> None:
+    """Author profiles (``tocsin.people``), pseudonymised: rows name an author by their keyed
+    pseudonym (``author_key``), never by handle, name or platform id; identity stays in
+    ``authors``. The pseudonym secret is created at first use; checkpoints say which mentions
+    each watch's profiles already count."""
+    run_script(
+        db,
+        """
+        CREATE TABLE people_secret (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            secret BLOB NOT NULL,                   -- HMAC key of tocsin.people.author_key
+            created_at INTEGER NOT NULL
+        );
+        CREATE TABLE people_checkpoints (
+            watch_id TEXT PRIMARY KEY,
+            query TEXT NOT NULL,                    -- the watch's query: a change rebuilds it
+            mention_id INTEGER NOT NULL,            -- last mentions.id counted
+            updated_at INTEGER NOT NULL
+        );
+        CREATE TABLE author_profiles (
+            watch_id TEXT NOT NULL,
+            author_key TEXT NOT NULL,               -- pseudonym
+            platform TEXT NOT NULL,
+            followers INTEGER,                      -- largest seen
+            posts INTEGER NOT NULL,
+            reposts_made INTEGER NOT NULL,          -- of their posts, how many are reposts
+            likes INTEGER NOT NULL,                 -- engagement received on their posts
+            reposts INTEGER NOT NULL,
+            replies INTEGER NOT NULL,
+            negative INTEGER NOT NULL,
+            neutral INTEGER NOT NULL,
+            positive INTEGER NOT NULL,
+            detailed INTEGER NOT NULL,              -- long posts
+            constructive INTEGER NOT NULL,          -- suggestion or question, not toxic
+            toxic INTEGER NOT NULL,
+            first_seen INTEGER NOT NULL,            -- microseconds since epoch, UTC
+            last_seen INTEGER NOT NULL,
+            PRIMARY KEY (watch_id, author_key)
+        ) WITHOUT ROWID;
+        CREATE INDEX author_profiles_key ON author_profiles (author_key);
+        CREATE TABLE author_days (
+            watch_id TEXT NOT NULL,
+            author_key TEXT NOT NULL,
+            day INTEGER NOT NULL,                   -- days since epoch, UTC
+            posts INTEGER NOT NULL,
+            negative INTEGER NOT NULL,
+            neutral INTEGER NOT NULL,
+            positive INTEGER NOT NULL,
+            PRIMARY KEY (watch_id, author_key, day)
+        ) WITHOUT ROWID;
+        CREATE INDEX author_days_key ON author_days (author_key);
+        -- Their latest posts in the watch, as mention keys (not copies).
+        CREATE TABLE author_posts (
+            watch_id TEXT NOT NULL,
+            author_key TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            platform TEXT NOT NULL,
+            native_id TEXT NOT NULL,
+            sentiment TEXT,
+            traits INTEGER NOT NULL,                -- bits: 1 detailed, 2 constructive, 4 toxic
+            PRIMARY KEY (watch_id, author_key, created_at, platform, native_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX author_posts_key ON author_posts (author_key);
+        """,
+    )
