@@ -347,6 +347,140 @@ def m006_incidents(db: sqlite3.Connection) -> None:
 
 
 @migration
+def m007_ambassadors(db: sqlite3.Connection) -> None:
+    """The ambassador programme (``tocsin.ambassadors``): opt-in enrolments and their consents,
+    excluded countries, missions and their proofs (completions counted or flagged, with the
+    reason), the points ledger (append-only, never negative), badges, rewards and redemptions.
+    Personal fields (handle, display name, the text of posts) are erasable; the ledger is not
+    personal and stays."""
+    run_script(
+        db,
+        """
+        CREATE TABLE ambassadors (
+            id INTEGER PRIMARY KEY,
+            platform TEXT NOT NULL,
+            author_id TEXT NOT NULL,
+            handle TEXT NOT NULL DEFAULT '',        -- erasable
+            display_name TEXT NOT NULL DEFAULT '',  -- erasable; shown only with consent
+            country TEXT NOT NULL,                  -- ISO 3166-1 alpha-2, upper case
+            status TEXT NOT NULL CHECK (status IN ('invited', 'enrolled', 'opted_out')),
+            show_name INTEGER NOT NULL DEFAULT 0,   -- consented to their name being shown
+            invited_at INTEGER NOT NULL,            -- microseconds since epoch, UTC
+            invited_by TEXT NOT NULL,
+            enrolled_at INTEGER,
+            opted_out_at INTEGER,
+            erased_at INTEGER,
+            UNIQUE (platform, author_id)
+        );
+        CREATE TABLE ambassador_consents (
+            id INTEGER PRIMARY KEY,
+            ambassador_id INTEGER NOT NULL REFERENCES ambassadors (id),
+            version TEXT NOT NULL,
+            text TEXT NOT NULL,                     -- what they consented to, word for word
+            show_name INTEGER NOT NULL,
+            given_at INTEGER NOT NULL,
+            recorded_by TEXT NOT NULL,
+            withdrawn_at INTEGER
+        );
+        CREATE INDEX ambassador_consents_ambassador ON ambassador_consents (ambassador_id, id);
+        CREATE TABLE ambassador_excluded_countries (
+            country TEXT PRIMARY KEY,
+            reason TEXT NOT NULL,
+            added_by TEXT NOT NULL,
+            added_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE missions (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL CHECK (kind IN ('share', 'answer', 'experience')),
+            title TEXT NOT NULL,
+            instructions TEXT NOT NULL,
+            watch_id TEXT,                          -- the campaign
+            incident_id TEXT,
+            target_platform TEXT,                   -- the post to share / the thread to answer
+            target_id TEXT,
+            link TEXT,
+            hashtag TEXT,                           -- normalised, without '#'
+            starts_at INTEGER NOT NULL,
+            deadline INTEGER NOT NULL,
+            points INTEGER NOT NULL CHECK (points >= 0),
+            status TEXT NOT NULL CHECK (status IN ('open', 'closed')),
+            created_by TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            CHECK (watch_id IS NOT NULL OR incident_id IS NOT NULL),
+            CHECK (deadline > starts_at)
+        );
+        CREATE TABLE mission_assignees (
+            mission_id INTEGER NOT NULL REFERENCES missions (id),
+            ambassador_id INTEGER NOT NULL REFERENCES ambassadors (id),
+            PRIMARY KEY (mission_id, ambassador_id)
+        ) WITHOUT ROWID;
+        CREATE TABLE mission_completions (
+            id INTEGER PRIMARY KEY,
+            mission_id INTEGER NOT NULL REFERENCES missions (id),
+            ambassador_id INTEGER NOT NULL REFERENCES ambassadors (id),
+            platform TEXT NOT NULL,
+            native_id TEXT NOT NULL,
+            posted_at INTEGER NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('counted', 'flagged')),
+            reason TEXT NOT NULL,
+            disclosure TEXT NOT NULL DEFAULT '',    -- the disclosure found
+            text TEXT NOT NULL,                     -- the post as posted (erasable)
+            url TEXT,
+            checked_at INTEGER NOT NULL,
+            UNIQUE (mission_id, platform, native_id)
+        );
+        CREATE UNIQUE INDEX mission_completions_counted
+            ON mission_completions (mission_id, ambassador_id) WHERE status = 'counted';
+        CREATE INDEX mission_completions_ambassador ON mission_completions (ambassador_id, id);
+        CREATE TABLE ambassador_ledger (
+            id INTEGER PRIMARY KEY,
+            ambassador_id INTEGER NOT NULL REFERENCES ambassadors (id),
+            at INTEGER NOT NULL,
+            delta INTEGER NOT NULL,
+            reason TEXT NOT NULL,                   -- mission | redemption
+            ref INTEGER                             -- completion or redemption id
+        );
+        CREATE INDEX ambassador_ledger_ambassador ON ambassador_ledger (ambassador_id, id);
+        CREATE TRIGGER ambassador_ledger_not_negative BEFORE INSERT ON ambassador_ledger
+        WHEN NEW.delta < 0 AND (SELECT coalesce(sum(delta), 0) FROM ambassador_ledger
+                                WHERE ambassador_id = NEW.ambassador_id) + NEW.delta < 0
+        BEGIN SELECT RAISE(ABORT, 'points balance cannot go negative'); END;
+        CREATE TRIGGER ambassador_ledger_no_update BEFORE UPDATE ON ambassador_ledger
+        BEGIN SELECT RAISE(ABORT, 'ambassador_ledger is append-only'); END;
+        CREATE TRIGGER ambassador_ledger_no_delete BEFORE DELETE ON ambassador_ledger
+        BEGIN SELECT RAISE(ABORT, 'ambassador_ledger is append-only'); END;
+        CREATE TABLE ambassador_badges (
+            ambassador_id INTEGER NOT NULL REFERENCES ambassadors (id),
+            badge TEXT NOT NULL,
+            awarded_at INTEGER NOT NULL,
+            PRIMARY KEY (ambassador_id, badge)
+        ) WITHOUT ROWID;
+        CREATE TABLE rewards (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            description TEXT NOT NULL,
+            cost INTEGER NOT NULL CHECK (cost > 0),
+            stock INTEGER CHECK (stock IS NULL OR stock >= 0),  -- NULL: unlimited
+            active INTEGER NOT NULL DEFAULT 1,
+            created_by TEXT NOT NULL,
+            created_at INTEGER NOT NULL
+        );
+        CREATE TABLE reward_redemptions (
+            id INTEGER PRIMARY KEY,
+            reward_id INTEGER NOT NULL REFERENCES rewards (id),
+            ambassador_id INTEGER NOT NULL REFERENCES ambassadors (id),
+            cost INTEGER NOT NULL,
+            at INTEGER NOT NULL,
+            recorded_by TEXT NOT NULL
+        );
+        CREATE INDEX reward_redemptions_ambassador ON reward_redemptions (ambassador_id, id);
+        -- Proofs are looked up by author and time.
+        CREATE INDEX mentions_author_time ON mentions (platform, author_id, created_at);
+        """,
+    )
+
+
+@migration
 def m008_people(db: sqlite3.Connection) -> None:
     """Author profiles (``tocsin.people``), pseudonymised: rows name an author by their keyed
     pseudonym (``author_key``), never by handle, name or platform id; identity stays in
