@@ -6,11 +6,14 @@ server refuses to start with the default secret key or one shorter than 32 chara
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
+from datetime import timedelta
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, ValidationError, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, StringConstraints, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 from tocsin.errors import UsageError
 
@@ -19,6 +22,8 @@ DEFAULT_SECRET = "tocsin-development-secret-do-not-use-in-production"
 MIN_SECRET_CHARS = 32
 
 Environment = Literal["development", "production"]
+WatchId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
+SlaHours = Annotated[float, Field(gt=0, le=24 * 30)]
 Language = Literal["en", "fr"]
 
 
@@ -43,7 +48,16 @@ class ServerSettings(BaseSettings):
     sse_lifetime_seconds: float = Field(default=300.0, gt=0)
     export_max_rows: int = Field(default=100_000, ge=1)
     #: A new case is due this many hours after it opens (the inbox's SLA).
-    sla_hours: float = Field(default=24.0, gt=0, le=24 * 30)
+    sla_hours: SlaHours = 24.0
+    #: Per watch, its own SLA in hours (JSON: ``{"cafelia": 4, "campaign": 48}``); a case
+    #: takes the strictest SLA of the watches its post matched (``sla_for``).
+    sla_hours_by_watch: dict[WatchId, SlaHours] = Field(default_factory=dict)
+
+    def sla_for(self, watch_ids: Iterable[str]) -> timedelta:
+        """A new case's SLA: the smallest among its post's watches, each with its own SLA
+        or ``sla_hours``; ``sla_hours`` for a post no watch matched."""
+        hours = [self.sla_hours_by_watch.get(w, self.sla_hours) for w in watch_ids]
+        return timedelta(hours=min(hours, default=self.sla_hours))
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> ServerSettings:
@@ -75,6 +89,10 @@ def load_settings(**overrides: object) -> ServerSettings:
     """Settings from the environment, ``overrides`` first; a bad value is one readable line."""
     try:
         return ServerSettings(**overrides)  # type: ignore[arg-type]
+    except SettingsError as exc:  # a structured value (a JSON object) that is not JSON
+        name = re.search(r'field "(\w+)"', str(exc))
+        field = name.group(1) if name else "a setting"
+        raise UsageError(f"{field}: not valid JSON (TOCSIN_{field.upper()})") from None
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])

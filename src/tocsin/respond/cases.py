@@ -9,6 +9,7 @@ opens (``followers``, ``reposts``); the priority adds the waiting time at read t
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -206,16 +207,19 @@ def triage(
     actor: str = "system",
     now: datetime | None = None,
     sla: timedelta = DEFAULT_SLA,
+    sla_of: Callable[[Mention], timedelta] | None = None,
 ) -> list[Case]:
     """Open a case for each mention that ``needs_answer`` and has none yet (one opened by
-    someone else meanwhile is skipped)."""
+    someone else meanwhile is skipped). Each is due after ``sla_of(mention)`` when given
+    (per-watch SLAs), else ``sla``."""
     opened = []
     for m in mentions:
         reason = needs_answer(m)
         if reason is None or find(db, m.platform, m.native_id) is not None:
             continue
         try:
-            opened.append(open_case(db, m, actor, reason, now=now, sla=sla))
+            due = sla_of(m) if sla_of is not None else sla
+            opened.append(open_case(db, m, actor, reason, now=now, sla=due))
         except Conflict:
             continue
     return opened

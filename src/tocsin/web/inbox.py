@@ -4,7 +4,7 @@ Forms post here (CSRF-checked like every state change) and go back to the case p
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -150,7 +150,7 @@ def triage_form(
     settings: SettingsDep,
     since: Annotated[str, Form(max_length=64)] = "24h",
 ) -> Response:
-    triage_recent(store, user.username, since, None, 1_000, sla_hours=settings.sla_hours)
+    triage_recent(store, user.username, since, None, 1_000, settings=settings)
     return RedirectResponse("/inbox", status_code=303)
 
 
@@ -168,7 +168,7 @@ def open_case_form(
     existing = cases.find(store.db, platform, native_id)
     if existing is not None:
         return _to_case(existing.id)
-    sla = timedelta(hours=settings.sla_hours)
+    sla = settings.sla_for(item.watch_ids)
     return _to_case(cases.open_case(store.db, item.mention, user.username, sla=sla).id)
 
 

@@ -52,9 +52,10 @@ from tocsin.api.inbox_models import (
 from tocsin.api.models import HiddenPublic, MentionPublic
 from tocsin.api.reads import parse_time
 from tocsin.api.routes.params import MAX_ROW_ID, RowId
+from tocsin.api.settings import ServerSettings
 from tocsin.export import PARQUET_MEDIA_TYPE, ColumnType, parquet_bytes, write_csv
 from tocsin.respond import audit, cases, moderation, replies
-from tocsin.respond.rules import Status
+from tocsin.respond.rules import DEFAULT_SLA, Status
 from tocsin.store.base import SearchQuery
 from tocsin.store.sqlite import SQLiteStore
 
@@ -243,7 +244,7 @@ def open_case(
     item = store.get_mention(body.platform, body.native_id)
     if item is None:
         raise ApiError(404, "no such mention")
-    sla = timedelta(hours=settings.sla_hours)
+    sla = settings.sla_for(item.watch_ids)
     case = cases.open_case(store.db, item.mention, user.username, sla=sla)
     return CasePublic.of(case, _now())
 
@@ -255,13 +256,19 @@ def triage_recent(
     watch: str | None,
     limit: int,
     *,
-    sla_hours: float = 24.0,
+    settings: ServerSettings | None = None,
 ) -> list[cases.Case]:
     """Open a case for every recent mention that ``needs_answer`` (newest first, at most
-    ``limit`` mentions looked at)."""
+    ``limit`` mentions looked at), each due after the SLA of its watches (``settings``;
+    without them, 24 hours)."""
     query = SearchQuery(since=parse_time(since), watch_id=watch or None, limit=limit)
-    mentions = [i.mention for i in store.search(query)]
-    return cases.triage(store.db, mentions, actor=actor, sla=timedelta(hours=sla_hours))
+    found = list(store.search(query))
+    slas: dict[tuple[str, str], timedelta] = {
+        i.mention.key: settings.sla_for(i.watch_ids) if settings else DEFAULT_SLA for i in found
+    }
+    return cases.triage(
+        store.db, [i.mention for i in found], actor=actor, sla_of=lambda m: slas[m.key]
+    )
 
 
 @router.post("/cases/triage", operation_id="triageCases", status_code=201)
@@ -273,7 +280,7 @@ def triage(
     if body.watch and store.get_watch(body.watch) is None:
         raise ApiError(404, "no such watch")
     opened = triage_recent(
-        store, user.username, body.since, body.watch, body.limit, sla_hours=settings.sla_hours
+        store, user.username, body.since, body.watch, body.limit, settings=settings
     )
     now = _now()
     return CasesPublic(data=[CasePublic.of(c, now) for c in opened], count=len(opened))
