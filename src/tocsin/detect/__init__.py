@@ -33,6 +33,12 @@ from tocsin.detect.negative_share import (
     ShareAssessment,
     negative_counts,
 )
+from tocsin.detect.storyline import (
+    StoryAssessment,
+    StorylineAssessment,
+    StorylineConfig,
+    StorylineDetector,
+)
 
 __all__ = [
     "AlarmWordsConfig",
@@ -56,6 +62,10 @@ __all__ = [
     "ScoredPoint",
     "SeriesReport",
     "ShareAssessment",
+    "StoryAssessment",
+    "StorylineAssessment",
+    "StorylineConfig",
+    "StorylineDetector",
     "VolumeConfig",
     "VolumeSurgeDetector",
     "WordAssessment",
