@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +21,14 @@ import orjson
 import pytest
 
 from tests.api.fixtures import PASSWORD, World, fill_store, settings_for
-from tests.factories import mention
-from tocsin.domain import Author
+from tests.factories import T0, mention
+from tocsin.domain import Author, Signal
+from tocsin.domain.incident import Incident
 from tocsin.engine.inprocess import import_file
 from tocsin.engine.pipeline import Pipeline
 from tocsin.importers.generic import to_record
 from tocsin.store.sqlite import SQLiteStore
+from tocsin.store.sqlite_incidents import SQLiteIncidents
 from tocsin.web import create_app
 
 # Playwright must never fetch a browser of its own: point it at an empty place.
@@ -83,9 +86,28 @@ EXTRA = [
 ]
 
 
+#: An open incident on the watch the posts match, its story hostile too.
+INCIDENT = Incident(
+    id="cafelia-browser",
+    watch_id="cafelia",
+    story="<img src=x onerror=alert('story')> \u202eyrots",
+    status="open",
+    onset=T0,
+    opened_at=T0 + timedelta(minutes=30),
+    last_signal_at=T0 + timedelta(hours=1),
+    severity=8,
+    peak_severity=9,
+    resolved_at=None,
+    kinds=("volume_surge", "negative_share"),
+    signal_count=3,
+    buckets=2,
+    max_score=0.97,
+)
+
+
 def seed(db: Path, tmp: Path) -> None:
-    """The tests' usual world (watches, posts, the hostile ones, a user per role) and the
-    browser tests' extra posts, all through the import pipeline."""
+    """The tests' usual world (watches, posts, the hostile ones, a user per role), the
+    browser tests' extra posts through the import pipeline, and an open incident."""
     fill_store(db, tmp)
     store = SQLiteStore(db)
     try:
@@ -95,6 +117,12 @@ def seed(db: Path, tmp: Path) -> None:
             source, store, Pipeline(store.list_watches()), workers=0, progress=False
         )
         assert summary.written.inserted == len(EXTRA)
+        incidents = SQLiteIncidents(store.db)
+        incidents.put(INCIDENT)
+        incidents.add_signals(
+            INCIDENT.id,
+            [Signal("cafelia", "volume_surge", T0, 0.97, expected=2.0, observed=12.0)],
+        )
     finally:
         store.close()
 

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from tests.api.fixtures import PASSWORD
+from tests.web.browser.conftest import INCIDENT
 from tocsin.respond.rules import HideReason
 
 pytestmark = pytest.mark.browser
@@ -174,3 +175,24 @@ def test_the_language_menu_switches_between_french_and_english(
         s.page.select_option("#lang-select", "fr")
     assert html.get_attribute("lang") == "fr"
     assert s.page.locator(".top nav a[href='/']").inner_text() == "Tableau de bord"
+
+
+def test_open_an_incident_from_the_dashboard(open_session: Callable[[], Any]) -> None:
+    s = open_session()
+    s.login("viewer")
+    s.goto("/")
+    link = s.page.locator(f".incident-feed a[href='/incidents/{INCIDENT.id}']")
+    assert link.count() == 1
+    with s.page.expect_navigation():
+        link.click()
+    assert s.page.url == s.base + f"/incidents/{INCIDENT.id}"
+    main = s.page.locator("main")
+    assert "8/10" in main.locator("h1").inner_text()
+    # the hostile story is shown as text, its bidi override neutralised
+    assert "<img src=x onerror=alert('story')>" in main.locator("h1").inner_text()
+    assert "\u202e" not in main.inner_text()
+    assert main.locator("figure svg").count() == 1  # the timeline, drawn by the server
+    assert main.locator("table.mentions tbody tr").count() >= 1  # its top posts
+    # the feed lists it too
+    s.goto("/incidents?status=open")
+    assert s.page.locator(f"a[href='/incidents/{INCIDENT.id}']").count() == 1

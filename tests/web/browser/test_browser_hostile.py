@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.web.browser.conftest import EXTRA
+from tests.web.browser.conftest import EXTRA, INCIDENT
 
 pytestmark = pytest.mark.browser
 
@@ -112,6 +112,8 @@ def test_hostile_posts_run_nothing_and_break_no_page(
     _check_page(s, "/")
     s.page.wait_for_timeout(300)  # the live refresh swaps the cards in: still clean
     _check_page(s, "/inbox")
+    _check_page(s, "/incidents")
+    _check_page(s, f"/incidents/{INCIDENT.id}")
 
 
 def test_hostile_posts_in_cases_notes_and_replies(open_session: Callable[[], Any]) -> None:
