@@ -81,3 +81,11 @@ def test_compaction_merges_repeats_and_drops_faded_edges() -> None:
     assert graph.weight("a", "b", T0) == pytest.approx(1.6)
     assert graph.weight("a", "old", T0) == 0.0
     assert graph.strength()[graph.authors.id_of("a")] == pytest.approx(1.6)
+
+
+def test_an_empty_batch_changes_nothing_but_the_version() -> None:
+    graph = InteractionGraph()
+    change = graph.add([])
+    assert graph.n_edges == 0 and len(change.sources) == 0 and change.version == 1
+    with pytest.raises(ValueError, match="not registered"):
+        graph.add_ids([-1], [0], [1.0], [T0.timestamp()])

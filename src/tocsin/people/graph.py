@@ -113,6 +113,7 @@ class InteractionGraph:
 
     # -- adding interactions --------------------------------------------------------------------
     def add(self, interactions: Iterable[Interaction]) -> GraphChange:
+        """Add a batch; pass the returned change to every ``WatchInfluence.update``."""
         batch = list(interactions)
         src = self.register(i.source for i in batch)
         dst = self.register(i.target for i in batch)
@@ -132,7 +133,9 @@ class InteractionGraph:
         dst_a = np.asarray(dst, np.int64)
         at_a = np.asarray(at, np.float64)
         n = len(self.authors)
-        if len(src_a) and max(int(src_a.max()), int(dst_a.max())) >= n:
+        if len(src_a) and not (
+            0 <= min(src_a.min(), dst_a.min()) <= max(src_a.max(), dst_a.max()) < n
+        ):
             raise ValueError("an edge names an author id that is not registered")
         self._grow()
         if len(at_a):
@@ -185,8 +188,8 @@ class InteractionGraph:
 
     # -- decay ----------------------------------------------------------------------------------
     def _stored_factor(self, at: FloatArray) -> FloatArray:
-        assert self._reference is not None
-        return np.exp2((at - self._reference) / self._half_life_s)
+        reference = self._reference if self._reference is not None else 0.0  # None: empty batch
+        return np.exp2((at - reference) / self._half_life_s)
 
     def _rebase_for(self, latest: float) -> None:
         if self._reference is None:
