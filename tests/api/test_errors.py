@@ -123,6 +123,7 @@ def test_openapi_document(anonymous: TestClient) -> None:
         "getWatchVolume": ("GET", "/api/watches/{watch_id}/volume"),
         "searchMentions": ("GET", "/api/mentions"),
         "exportMentionsCsv": ("GET", "/api/mentions.csv"),
+        "exportMentionsParquet": ("GET", "/api/mentions.parquet"),
         "getMention": ("GET", "/api/mentions/{platform}/{native_id}"),
         "streamVolume": ("GET", "/api/stream/volume"),
         "listIncidents": ("GET", "/api/incidents"),
@@ -134,6 +135,8 @@ def test_openapi_document(anonymous: TestClient) -> None:
         "listUsers": ("GET", "/api/users"),
         "createUser": ("POST", "/api/users"),
         "listCases": ("GET", "/api/cases"),
+        "exportCasesCsv": ("GET", "/api/cases.csv"),
+        "exportCasesParquet": ("GET", "/api/cases.parquet"),
         "openCase": ("POST", "/api/cases"),
         "triageCases": ("POST", "/api/cases/triage"),
         "getCase": ("GET", "/api/cases/{case_id}"),
@@ -152,6 +155,7 @@ def test_openapi_document(anonymous: TestClient) -> None:
         "unhideMention": ("POST", "/api/moderation/unhide"),
         "listAudit": ("GET", "/api/audit"),
         "exportAuditCsv": ("GET", "/api/audit.csv"),
+        "exportAuditParquet": ("GET", "/api/audit.parquet"),
     }
     for ops in doc["paths"].values():
         for op in ops.values():
