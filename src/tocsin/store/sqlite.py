@@ -413,6 +413,9 @@ class SQLiteStore:
         them. Per-minute rollups keep their counts: they hold no personal data."""
         deleted = self._delete_mentions("platform = ? AND author_id = ?", (platform, author_id))
         self.db.execute("DELETE FROM authors WHERE platform = ? AND id = ?", (platform, author_id))
+        from tocsin.store.sqlite_people import erase_profiles  # (imports tocsin.people)
+
+        erase_profiles(self.db, platform, author_id)  # their pseudonymous profiles too
         return deleted
 
     def apply_retention(self, before: datetime) -> tuple[int, int]:
