@@ -977,6 +977,418 @@ def retention(ctx: _Context, keep: str) -> None:
     )
 
 
+# -- the ambassador programme -----------------------------------------------------------------
+
+_ACTOR = "cli"
+
+
+def _author_ref(value: str) -> tuple[str, str]:
+    platform, sep, native = value.partition(":")
+    if not sep or not platform.strip() or not native.strip():
+        raise UsageError(f"give {value!r} as PLATFORM:ID, e.g. x:12345")
+    return platform.strip().lower(), native.strip()
+
+
+def _until(value: str) -> datetime:
+    """A deadline: a date/time, or ``3d`` / ``36h`` from now."""
+    rel = _RELATIVE.match(value.strip())
+    if rel:
+        return datetime.now(UTC) + timedelta(**{_UNITS[rel.group(2)]: int(rel.group(1))})
+    when = parse_when(value)
+    assert when is not None
+    return when
+
+
+@cli.group()
+def ambassadors() -> None:
+    """The ambassador programme, opt-in only: invite, record consent, opt out, erase."""
+
+
+@ambassadors.command("invite")
+@click.argument("author", metavar="PLATFORM:ID")
+@click.option("--country", required=True, metavar="CC", help="Their country (ISO 3166-1: FR).")
+@click.option("--handle", default="", help="Default: the stored author profile's handle.")
+@click.option("--name", default="", help="Display name. Default: the stored profile's.")
+@pass_ctx
+def ambassadors_invite(ctx: _Context, author: str, country: str, handle: str, name: str) -> None:
+    """Invite an author to the programme (refused in an excluded country)."""
+    from tocsin.ambassadors import enrolment
+
+    platform, author_id = _author_ref(author)
+    with open_store(ctx.settings) as store:
+        a = enrolment.invite(
+            store.db, platform, author_id, _ACTOR, country=country, handle=handle, display_name=name
+        )
+    click.echo(f"ambassador {a.id} invited ({terminal_safe(a.label)}, {a.country})")
+
+
+@ambassadors.command("enrol")
+@click.argument("ambassador_id", metavar="ID", type=int)
+@click.option(
+    "--consent-file",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The text the ambassador agreed to, recorded word for word.",
+)
+@click.option("--consent-version", required=True, metavar="VERSION", help="That text's version.")
+@click.option("--show-name", is_flag=True, help="They also agreed to their name being shown.")
+@pass_ctx
+def ambassadors_enrol(
+    ctx: _Context, ambassador_id: int, consent_file: Path, consent_version: str, show_name: bool
+) -> None:
+    """Record an invited author's consent and enrol them."""
+    from tocsin.ambassadors import enrolment
+
+    try:
+        text = consent_file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read {consent_file}: {exc}") from None
+    with open_store(ctx.settings) as store:
+        a = enrolment.enrol(
+            store.db, ambassador_id, text, consent_version, _ACTOR, show_name=show_name
+        )
+    click.echo(f"ambassador {a.id} enrolled (consent {terminal_safe(consent_version)})")
+
+
+@ambassadors.command("opt-out")
+@click.argument("ambassador_id", metavar="ID", type=int)
+@pass_ctx
+def ambassadors_opt_out(ctx: _Context, ambassador_id: int) -> None:
+    """Stop everything for an ambassador: no missions, no points; history kept."""
+    from tocsin.ambassadors import enrolment
+
+    with open_store(ctx.settings) as store:
+        a = enrolment.opt_out(store.db, ambassador_id, _ACTOR)
+    click.echo(f"ambassador {a.id} opted out")
+
+
+@ambassadors.command("erase")
+@click.argument("ambassador_id", metavar="ID", type=int)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_ctx
+def ambassadors_erase(ctx: _Context, ambassador_id: int, yes: bool) -> None:
+    """Erase an ambassador's personal fields (handle, name, id, post texts); points stay."""
+    from tocsin.ambassadors import enrolment
+
+    if not yes and not click.confirm(f"erase ambassador {ambassador_id}?", default=False):
+        raise click.exceptions.Abort()
+    with open_store(ctx.settings) as store:
+        a = enrolment.erase(store.db, ambassador_id, _ACTOR)
+    click.echo(f"ambassador {a.id} erased")
+
+
+@ambassadors.command("list")
+@click.option("--status", type=click.Choice(["invited", "enrolled", "opted_out"]), default=None)
+@pass_ctx
+def ambassadors_list(ctx: _Context, status: str | None) -> None:
+    """Ambassadors with their status, country, points and streak."""
+    from tocsin.ambassadors import enrolment, points
+
+    now = datetime.now(UTC)
+    with open_store(ctx.settings) as store:
+        excluded = enrolment.excluded_countries(store.db)
+        rows = [
+            (
+                a.id,
+                f"{a.platform}:{a.author_id}",
+                a.label,
+                a.country + (" (excluded)" if a.country in excluded else ""),
+                a.status.value,
+                points.balance(store.db, a.id),
+                points.streak(store.db, a.id, now),
+            )
+            for a in enrolment.list_ambassadors(store.db, status)
+        ]
+    click.echo(
+        table(
+            ["id", "author", "handle", "country", "status", "points", "streak"],
+            rows,
+            [5, 24, 20, 14, 10, 7, 6],
+        )
+    )
+
+
+@ambassadors.command("exclude-country")
+@click.argument("country", metavar="CC")
+@click.option("--reason", required=True, help="Why the programme must not run there.")
+@pass_ctx
+def ambassadors_exclude_country(ctx: _Context, country: str, reason: str) -> None:
+    """Stop the programme in a country: no enrolment, no missions, no points there."""
+    from tocsin.ambassadors import enrolment
+
+    with open_store(ctx.settings) as store:
+        enrolment.exclude_country(store.db, country, reason, _ACTOR)
+        codes = ", ".join(enrolment.excluded_countries(store.db))
+    click.echo(f"excluded countries: {codes}")
+
+
+@ambassadors.command("allow-country")
+@click.argument("country", metavar="CC")
+@pass_ctx
+def ambassadors_allow_country(ctx: _Context, country: str) -> None:
+    """Let the programme run again in a country excluded before."""
+    from tocsin.ambassadors import enrolment
+
+    with open_store(ctx.settings) as store:
+        enrolment.allow_country(store.db, country, _ACTOR)
+        codes = ", ".join(enrolment.excluded_countries(store.db)) or "none"
+    click.echo(f"excluded countries: {codes}")
+
+
+@ambassadors.command("experiences")
+@click.option("--watch", "watch_id", default=None, metavar="ID")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10_000))
+@click.option(
+    "--html",
+    "html_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the embeddable page to this file.",
+)
+@pass_ctx
+def ambassadors_experiences(
+    ctx: _Context, watch_id: str | None, limit: int, html_file: Path | None
+) -> None:
+    """Customer experiences shared through the programme, as posted, with their disclosure."""
+    from tocsin.ambassadors import experiences
+
+    with open_store(ctx.settings) as store:
+        items = experiences.published(store.db, watch_id=watch_id, limit=limit)
+    for x in items:
+        who = x.author or "a customer"
+        click.echo(
+            f"{x.posted_at:%Y-%m-%d} {terminal_safe(who, 40)} [{terminal_safe(x.disclosure)}]"
+        )
+        click.echo(f"  {terminal_safe(x.text, 500)}")
+    if html_file is not None:
+        try:
+            html_file.write_text(experiences.html_page(items), encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot write {html_file}: {exc.strerror or exc}") from None
+        click.echo(f"page written to {html_file}")
+    elif not items:
+        click.echo("no experience published yet")
+
+
+@cli.group()
+def missions() -> None:
+    """Ambassador missions: add, list, check proofs among stored posts, leaderboard."""
+
+
+@missions.command("add")
+@click.argument("kind", type=click.Choice(["share", "answer", "experience"]))
+@click.option("--title", required=True)
+@click.option("--instructions", required=True, help="What to do, disclosure included.")
+@click.option("--watch", "watch_id", default=None, metavar="ID", help="The campaign.")
+@click.option("--incident", "incident_id", default=None, metavar="ID")
+@click.option("--deadline", required=True, help="A date/time (UTC), or 3d / 36h from now.")
+@click.option("--start", "start", default=None, help="Default: now.")
+@click.option("--points", "points_", required=True, type=click.IntRange(0, 10_000))
+@click.option("--target", default=None, metavar="PLATFORM:ID", help="Post to share / thread.")
+@click.option("--link", default=None, help="share: the campaign's link.")
+@click.option("--hashtag", default=None, help="share / experience: the campaign's hashtag.")
+@click.option("--ambassador", "assignees", multiple=True, type=int, metavar="ID",
+              help="Only these ambassadors [default: every enrolled one].")  # fmt: skip
+@pass_ctx
+def missions_add(
+    ctx: _Context,
+    kind: str,
+    title: str,
+    instructions: str,
+    watch_id: str | None,
+    incident_id: str | None,
+    deadline: str,
+    start: str | None,
+    points_: int,
+    target: str | None,
+    link: str | None,
+    hashtag: str | None,
+    assignees: tuple[int, ...],
+) -> None:
+    """Add a mission tied to a campaign (--watch) or an incident, with a deadline and points."""
+    from tocsin.ambassadors import missions as ms
+
+    with open_store(ctx.settings) as store:
+        m = ms.add(
+            store.db,
+            kind,
+            _ACTOR,
+            title=title,
+            instructions=instructions,
+            watch_id=watch_id,
+            incident_id=incident_id,
+            deadline=_until(deadline),
+            starts_at=parse_when(start),
+            points=points_,
+            target=_author_ref(target) if target else None,
+            link=link,
+            hashtag=hashtag,
+            assignees=assignees,
+        )
+    click.echo(f"mission {m.id} added: {m.kind.value}, until {m.deadline:%Y-%m-%d %H:%M} UTC")
+
+
+@missions.command("list")
+@click.option("--status", type=click.Choice(["open", "closed"]), default=None)
+@pass_ctx
+def missions_list(ctx: _Context, status: str | None) -> None:
+    """Missions, latest deadline first, with their counted and flagged proofs."""
+    from tocsin.ambassadors import missions as ms
+
+    with open_store(ctx.settings) as store:
+        rows = []
+        for m in ms.list_missions(store.db, status):
+            done = ms.completions(store.db, mission_id=m.id)
+            rows.append(
+                (
+                    m.id,
+                    m.kind.value,
+                    m.title,
+                    m.watch_id or "",
+                    m.incident_id or "",
+                    m.deadline.strftime("%Y-%m-%d %H:%M"),
+                    m.points,
+                    m.status,
+                    sum(c.counted for c in done),
+                    sum(not c.counted for c in done),
+                )
+            )
+    click.echo(
+        table(
+            ["id", "kind", "title", "watch", "incident", "deadline", "pts", "status", "ok", "flag"],
+            rows,
+            [5, 10, 24, 12, 16, 16, 5, 6, 4, 4],
+        )
+    )
+
+
+@missions.command("show")
+@click.argument("mission_id", metavar="ID", type=int)
+@pass_ctx
+def missions_show(ctx: _Context, mission_id: int) -> None:
+    """A mission and its proofs: counted, or flagged with the reason."""
+    from tocsin.ambassadors import missions as ms
+
+    with open_store(ctx.settings) as store:
+        m = ms.get(store.db, mission_id)
+        done = ms.completions(store.db, mission_id=m.id)
+    click.echo(f"mission {m.id} ({m.kind.value}, {m.status}): {terminal_safe(m.title)}")
+    click.echo(f"  {terminal_safe(m.instructions, 500)}")
+    click.echo(
+        f"  {m.starts_at:%Y-%m-%d %H:%M} → {m.deadline:%Y-%m-%d %H:%M} UTC · {m.points} points"
+    )
+    rows = [
+        (
+            c.ambassador_id,
+            f"{c.platform}/{c.native_id}",
+            c.posted_at.strftime("%Y-%m-%d %H:%M"),
+            "counted" if c.counted else "flagged",
+            c.disclosure,
+            c.reason,
+        )
+        for c in done
+    ]
+    click.echo(table(["amb", "post", "posted", "status", "disclosure", "reason"], rows,
+                     [5, 24, 16, 8, 20, 60]))  # fmt: skip
+
+
+@missions.command("close")
+@click.argument("mission_id", metavar="ID", type=int)
+@pass_ctx
+def missions_close(ctx: _Context, mission_id: int) -> None:
+    """Close a mission: no more proofs are checked; what counted stays."""
+    from tocsin.ambassadors import missions as ms
+
+    with open_store(ctx.settings) as store:
+        m = ms.close(store.db, mission_id, _ACTOR)
+    click.echo(f"mission {m.id} closed")
+
+
+@missions.command("check")
+@click.option("--now", "now_text", help="Check as of this time (UTC) [default: now].")
+@pass_ctx
+def missions_check(ctx: _Context, now_text: str | None) -> None:
+    """Check open missions against the stored posts: a matching post with a disclosure counts,
+    one without is flagged. Safe to run again."""
+    from tocsin.ambassadors import check_missions
+
+    now = parse_when(now_text) or datetime.now(UTC)
+    with open_store(ctx.settings) as store:
+        r = check_missions(store, now, actor=_ACTOR)
+    for c in r.flagged:
+        click.echo(f"flagged: mission {c.mission_id}, ambassador {c.ambassador_id}: {c.reason}")
+    for aid, badge in r.badges:
+        click.echo(f"badge: ambassador {aid} earned {badge}")
+    click.echo(
+        f"{r.missions} missions checked · {len(r.counted)} counted · {len(r.flagged)} flagged"
+    )
+
+
+@missions.command("leaderboard")
+@click.option("--since", help="Points earned from this date/time, or relative 30d.")
+@click.option("--watch", "watch_id", default=None, metavar="ID", help="Only this campaign.")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10_000))
+@pass_ctx
+def missions_leaderboard(
+    ctx: _Context, since: str | None, watch_id: str | None, limit: int
+) -> None:
+    """Enrolled ambassadors by points earned; names only where they consented."""
+    from tocsin.ambassadors import points
+
+    with open_store(ctx.settings) as store:
+        board = points.leaderboard(
+            store.db, datetime.now(UTC), since=parse_when(since), watch_id=watch_id, limit=limit
+        )
+    rows = [(s.rank, s.name, s.points, s.missions, s.streak) for s in board]
+    click.echo(table(["rank", "ambassador", "points", "missions", "streak"], rows,
+                     [4, 30, 7, 8, 6]))  # fmt: skip
+
+
+@cli.group()
+def rewards() -> None:
+    """The reward catalogue of the ambassador programme, and redemptions."""
+
+
+@rewards.command("add")
+@click.argument("name")
+@click.option("--cost", required=True, type=click.IntRange(1, 10_000_000), help="In points.")
+@click.option("--stock", type=click.IntRange(0, 10_000_000), help="[default: unlimited]")
+@click.option("--description", default="")
+@pass_ctx
+def rewards_add(ctx: _Context, name: str, cost: int, stock: int | None, description: str) -> None:
+    """Add a reward to the catalogue."""
+    from tocsin.ambassadors import points
+
+    with open_store(ctx.settings) as store:
+        r = points.add_reward(store.db, name, cost, _ACTOR, description=description, stock=stock)
+    click.echo(f"reward {r.id} added: {terminal_safe(r.name)} for {r.cost} points")
+
+
+@rewards.command("list")
+@pass_ctx
+def rewards_list(ctx: _Context) -> None:
+    """The active rewards, cheapest first."""
+    from tocsin.ambassadors import points
+
+    with open_store(ctx.settings) as store:
+        items = points.list_rewards(store.db)
+    rows = [(r.id, r.name, r.cost, "∞" if r.stock is None else r.stock, r.description)
+            for r in items]  # fmt: skip
+    click.echo(table(["id", "reward", "cost", "stock", "description"], rows, [5, 24, 8, 6, 50]))
+
+
+@rewards.command("redeem")
+@click.argument("reward_id", metavar="REWARD", type=int)
+@click.option("--ambassador", "ambassador_id", required=True, type=int, metavar="ID")
+@pass_ctx
+def rewards_redeem(ctx: _Context, reward_id: int, ambassador_id: int) -> None:
+    """Spend an ambassador's points on a reward (never below zero)."""
+    from tocsin.ambassadors import points
+
+    with open_store(ctx.settings) as store:
+        r = points.redeem(store.db, reward_id, ambassador_id, _ACTOR)
+    click.echo(f"redemption {r.id}: {r.cost} points spent, balance {r.balance}")
+
+
 # -- incidents --------------------------------------------------------------------------------
 
 _BUCKET_OPTION = click.option(
