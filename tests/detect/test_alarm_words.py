@@ -11,8 +11,8 @@ from tests.detect.contract import DetectorContract, Make, Stream
 from tests.detect.posts import bucket_times, post, text_posts
 from tocsin.detect import AlarmWordsConfig, AlarmWordsDetector, DetectError
 
-EVENT = 24 * 14 + 19  # Monday of week 3, 19:00
-WEEKS3 = 24 * 21
+EVENT = 24 * 7 + 19  # Monday of week 2, 19:00
+DAYS10 = 24 * 10
 USUAL = (("quelle honte ce bouchon", 0.3), ("rappel", 0.05))  # "honte" is always there
 
 
@@ -62,35 +62,37 @@ def test_words_are_matched_after_normalisation_never_as_patterns() -> None:
 def test_a_boycott_call_rings_and_a_word_always_there_does_not(seed: int) -> None:
     """30 % of posts always say "honte" and 5 % "rappel"; then "#boycott" in 30 % of the posts
     of three evening hours (about 8 a bucket where none was usual)."""
-    rows = text_posts(seed, WEEKS3, usual=USUAL, events=((EVENT, 3, "#Boycott", 0.3),))
-    assert replay(rows) == [(355, "boycott"), (356, "boycott"), (357, "boycott")]
+    rows = text_posts(seed, DAYS10, usual=USUAL, events=((EVENT, 3, "#Boycott", 0.3),))
+    assert replay(rows) == [(EVENT, "boycott"), (EVENT + 1, "boycott"), (EVENT + 2, "boycott")]
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_quiet_weeks_stay_quiet(seed: int) -> None:
-    assert replay(text_posts(seed, WEEKS3, usual=USUAL)) == []
+    assert replay(text_posts(seed, DAYS10, usual=USUAL)) == []
 
 
 def test_a_volume_surge_alone_does_not_ring() -> None:
     """Three times the posts, the same rate of "honte" and "rappel": a volume matter."""
-    rows = text_posts(1, WEEKS3, usual=USUAL)
+    rows = text_posts(1, DAYS10, usual=USUAL)
     rows[EVENT] = (rows[EVENT][0], rows[EVENT][1] * 3)
     assert replay(rows) == []
 
 
 @pytest.mark.parametrize(("seed", "expected"), [(1, []), (2, []), (3, [])])
 def test_two_posts_with_a_new_word_do_not_ring(seed: int, expected: list) -> None:
-    """About 2 posts an hour; "arnaque" in two posts of one evening hour: under ``min_posts``."""
-    rows = text_posts(seed, WEEKS3, base=2.0, usual=USUAL)
-    t, ms = rows[EVENT]
-    rows[EVENT] = (t, [*ms, post("arnaque !", t), post("quelle arnaque", t)])
+    """About 2 posts an hour (past the 200-post warm-up by day 9); "arnaque" in two posts of
+    one evening hour: under ``min_posts``."""
+    late = EVENT + 48
+    rows = text_posts(seed, DAYS10, base=2.0, usual=USUAL)
+    t, ms = rows[late]
+    rows[late] = (t, [*ms, post("arnaque !", t), post("quelle arnaque", t)])
     assert replay(rows) == expected
-    rows[EVENT] = (t, [*rows[EVENT][1], post("une ARNAQUE", t)])
-    assert replay(rows) == [(EVENT, "arnaque")]  # a third one does
+    rows[late] = (t, [*rows[late][1], post("une ARNAQUE", t)])
+    assert replay(rows) == [(late, "arnaque")]  # a third one does
 
 
 def test_a_word_can_become_usual_once_told() -> None:
-    rows = text_posts(4, WEEKS3 + 24 * 7, usual=USUAL, events=((EVENT, 24 * 7, "scandale", 0.3),))
+    rows = text_posts(4, DAYS10 + 24 * 4, usual=USUAL, events=((EVENT, 24 * 7, "scandale", 0.3),))
     never = replay(rows, AlarmWordsConfig(rebaseline_after=None))
     accepted = replay(rows, AlarmWordsConfig(rebaseline_after=24))
     assert len(accepted) < len(never)
@@ -98,7 +100,7 @@ def test_a_word_can_become_usual_once_told() -> None:
 
 
 def test_signal_of_a_word() -> None:
-    rows = text_posts(1, WEEKS3, usual=USUAL, events=((EVENT, 1, "plainte déposée", 0.4),))
+    rows = text_posts(1, DAYS10, usual=USUAL, events=((EVENT, 1, "plainte déposée", 0.4),))
     d = AlarmWordsDetector()
     for t, ms in rows[:EVENT]:
         assert d.observe("w9", t, ms) == []

@@ -73,7 +73,7 @@ def test_mockery_cues_in_french_and_english() -> None:
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_a_hijack_rings_on_its_first_hour(seed: int) -> None:
     """70 % of the tag's posts turn to complaints (80 % negative, half with 😂) for 3 hours."""
-    rows = campaign_posts(seed, 24 * 14, events=((EVENT, 3, 0.7, 0.8, 0.5),))
+    rows = campaign_posts(seed, 24 * 10, events=((EVENT, 3, 0.7, 0.8, 0.5),))
     assert [i for i, _ in replay(rows)] == [EVENT, EVENT + 1, EVENT + 2]
 
 
@@ -88,7 +88,7 @@ def test_off_topic_alone_rings_by_words_and_by_embeddings(seed: int) -> None:
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4])
 def test_quiet_weeks_stay_quiet(seed: int) -> None:
-    assert replay(campaign_posts(seed, 24 * 21)) == []
+    assert replay(campaign_posts(seed, 24 * 10)) == []
 
 
 def test_a_hashtag_hijacked_from_its_first_hours_rings_on_its_priors() -> None:

@@ -49,11 +49,11 @@ def replay(rows: list, config: StorylineConfig = FAST) -> list[tuple[int, int]]:
 class TestContract(DetectorContract):
     @pytest.fixture
     def make(self) -> Make:
-        return lambda: Embedded(StorylineConfig(min_history=24, max_clusters=60))
+        return lambda: Embedded(StorylineConfig(min_history=12, max_clusters=60))
 
     @pytest.fixture
     def stream(self) -> Stream:
-        rows = story_posts(5, 24 * 3, events=((24 * 2 + 19, 2, 15.0, 0.8),))
+        rows = story_posts(5, 48, events=((43, 2, 15.0, 0.8),))
         return [(t, (ms, v)) for t, ms, v in rows]  # type: ignore[misc]
 
     @pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])

@@ -30,6 +30,7 @@ from tocsin.detect._share import score_of
 from tocsin.detect._stats import SortedWindow, tail_surprise
 from tocsin.detect._text import content_tokens, top_terms
 from tocsin.domain import Mention, Signal
+from tocsin.enrich.embedding import blas_threads
 
 _FLOOR_SURPRISE = 3.4
 _MAX_TERMS = 200  # terms kept per cluster
@@ -101,8 +102,9 @@ class _Clusters:
     best: list[list[tuple[int, str, str]]] = field(default_factory=list)  # (-followers, key)
 
     def copy(self) -> _Clusters:
+        """The columns copied; ``sums`` and ``norms`` shared (a plan never writes them)."""
         return _Clusters(
-            self.sums.copy(), self.norms.copy(), list(self.ids), list(self.size),
+            self.sums, self.norms, list(self.ids), list(self.size),
             list(self.negatives), list(self.analysed), list(self.born), list(self.last),
             list(self.rung), list(self.terms), list(self.best),
         )  # fmt: skip
@@ -121,28 +123,30 @@ class StorylineDetector:
 
     def _plan(
         self, t: Instant, x: Sequence[Mention], vectors: Any
-    ) -> tuple[StorylineAssessment, _Clusters, int, dict[int, int]]:
+    ) -> tuple[StorylineAssessment, _Clusters, int, dict[int, int], dict[int, Any]]:
         cfg = self.config
         now = epoch_seconds(t)
         if not math.isfinite(now):
             raise DetectError(f"bucket time must be finite, not {t!r}")
         rows = _unit_rows(vectors, len(x), cfg.dim)
-        c = self.clusters.copy()
+        c = self.clusters.copy()  # the columns; the sums are shared, changed rows kept apart
         next_id = self.next_id
         grown: dict[int, int] = {}  # row -> posts joined
-        for m, v in zip(x, rows, strict=True):
-            k, used = -1, len(c.ids)
-            if used:
-                sims = (c.sums[:used] @ v) / np.maximum(c.norms[:used], 1e-12)
-                best = int(np.argmax(sims))
-                k = best if sims[best] >= cfg.threshold else -1
-            if k < 0:
-                k = used
-                if used == len(c.sums):  # full: double the rows held
-                    more = max(16, used)
-                    c.sums = np.concatenate([c.sums, np.zeros((more, cfg.dim))])
-                    c.norms = np.concatenate([c.norms, np.zeros(more)])
-                c.sums[k] = v
+        changed: dict[int, Any] = {}  # row -> its new sum (new clusters included)
+        known = len(c.ids)
+        # One product for the bucket against the clusters as they were; rows that change
+        # within the bucket are compared one by one.
+        with blas_threads(1):  # a spinning BLAS thread costs more than it saves here
+            base = (c.sums[:known] @ rows.T) / np.maximum(c.norms[:known, None], 1e-12)
+        for j, (m, v) in enumerate(zip(x, rows, strict=True)):
+            sims = np.empty(len(c.ids))
+            sims[:known] = base[:, j]
+            for r, total in changed.items():
+                sims[r] = float(total @ v) / max(float(np.linalg.norm(total)), 1e-12)
+            k = int(np.argmax(sims)) if len(sims) else -1
+            if k < 0 or sims[k] < cfg.threshold:
+                k = len(c.ids)
+                changed[k] = v.copy()
                 c.ids.append(next_id)
                 next_id += 1
                 for col, empty in ((c.size, 0), (c.negatives, 0), (c.analysed, 0)):
@@ -153,8 +157,7 @@ class StorylineDetector:
                 c.terms.append({})
                 c.best.append([])
             else:
-                c.sums[k] += v
-            c.norms[k] = float(np.linalg.norm(c.sums[k]))
+                changed[k] = (changed[k] if k in changed else c.sums[k]) + v
             c.size[k] += 1
             flag = negative(m)
             c.analysed[k] += flag is not None
@@ -185,7 +188,7 @@ class StorylineDetector:
             score = score_of(surprise, cfg.surprise_half)
             stories.append(StoryAssessment(c.ids[k], g, size, share, age, usual, surprise, score))
         top = max((s.score for s in stories), default=0.0)
-        return StorylineAssessment(tuple(stories), top), c, next_id, grown
+        return StorylineAssessment(tuple(stories), top), c, next_id, grown, changed
 
     def _surprise(self, growth: int) -> float:
         cfg = self.config
@@ -224,8 +227,18 @@ class StorylineDetector:
         c: _Clusters,
         next_id: int,
         grown: dict[int, int],
+        changed: dict[int, Any],
     ) -> None:
         cfg = self.config
+        if changed:
+            rows = max(changed) + 1
+            if rows > len(c.sums):  # full: double the rows held
+                more = max(16, rows - len(c.sums), len(c.sums))
+                c.sums = np.concatenate([c.sums, np.zeros((more, cfg.dim))])
+                c.norms = np.concatenate([c.norms, np.zeros(more)])
+            for r, total in changed.items():
+                c.sums[r] = total
+                c.norms[r] = float(np.linalg.norm(total))
         for s in a.stories:
             if self.alert(s.score):
                 c.rung[c.ids.index(s.cluster)] = True
