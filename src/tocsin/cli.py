@@ -1423,6 +1423,8 @@ def monitor(
             r = mon.run(now)
             for a in r.alerts:
                 click.echo(f"{a.title}: {terminal_safe(a.summary, 300)}")
+            for e in r.errors:
+                click.echo(f"detector error: {terminal_safe(e, 300)}", err=True)
             click.echo(
                 f"{now:%Y-%m-%d %H:%M:%S} · {r.buckets} buckets scored · {len(r.signals)} signals"
                 f" · {len(r.updates)} incident updates · {len(r.alerts)} alerts"
@@ -1526,6 +1528,13 @@ def incidents_show(ctx: _Context, incident_id: str, bucket_minutes: int, as_json
     "generator's labels) or pipeline (the installed analysis, mode from $TOCSIN_ANALYSIS).",
 )
 @click.option("--silence/--no-silence", default=False, help="Also raise silence alerts.")
+@click.option(
+    "--detector",
+    "detectors",
+    multiple=True,
+    metavar="KIND",
+    help="Run only this detector (repeat for several) [default: every installed one].",
+)
 @pass_ctx
 def backtest(
     ctx: _Context,
@@ -1537,16 +1546,27 @@ def backtest(
     tick_minutes: int,
     sentiment: str,
     silence: bool,
+    detectors: tuple[str, ...],
 ) -> None:
     """Replay a generated (or stored) stream through the real pipeline and the monitor in
     simulated time; report each incident's detection delay and the false incidents."""
-    from tocsin.incidents.backtest import BacktestConfig, replay_demo, replay_file
+    from dataclasses import replace
 
+    from tocsin.incidents.backtest import BacktestConfig, replay_demo, replay_file
+    from tocsin.incidents.sources import available_sources
+
+    unknown = sorted(set(detectors) - set(available_sources()))
+    if unknown:
+        raise UsageError(
+            f"unknown detector {', '.join(unknown)}; known: {', '.join(available_sources())}"
+        )
     config = BacktestConfig(
         bucket=timedelta(minutes=bucket_minutes),
         tick=timedelta(minutes=tick_minutes),
         silence=silence,
     )
+    if detectors:
+        config = replace(config, detectors=detectors)
     if stream is not None:
         r = replay_file(stream, truth, config)
         for line in r.lines(config.bucket):

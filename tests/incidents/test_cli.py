@@ -57,7 +57,7 @@ def test_monitor_then_list_and_show(
 
 @pytest.mark.slow
 def test_backtest_of_a_demo_seed(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run(capsys, "backtest", "--seed", "7", "--days", "7")
+    code, out, err = run(capsys, "backtest", "--seed", "7", "--detector", "volume_surge")
     assert code == 0, err
     lines = out.splitlines()
     assert lines[0] == "seed 7:"
@@ -72,3 +72,5 @@ def test_backtest_of_a_file_needs_its_truth(
     f.write_bytes(orjson.dumps(to_record(stream(1, hours=1)[0])) + b"\n")
     code, _, err = run(capsys, "backtest", "--stream", str(f))
     assert code == 1 and "needs --truth" in err
+    code, _, err = run(capsys, "backtest", "--detector", "crystal_ball")
+    assert code == 1 and "unknown detector crystal_ball; known: volume_surge" in err

@@ -17,6 +17,7 @@ from tocsin.incidents.grouping import (
 
 H = timedelta(hours=1)
 T0 = datetime(2026, 11, 2, 0, tzinfo=UTC)
+COLD = GroupingConfig(warmup=0)  # no warm-up: the rules from the first bucket
 
 
 def sig(hour: int, score: float = 0.45, kind: str = "volume_surge", **kw: object) -> Signal:
@@ -32,7 +33,7 @@ def tick(tr: IncidentTracker, hour: float, *signals: Signal) -> list[tuple[str, 
 
 
 def test_one_weak_signal_is_not_an_incident_two_buckets_are() -> None:
-    tr = IncidentTracker("acme")
+    tr = IncidentTracker("acme", COLD)
     assert tick(tr, 5.5, sig(5)) == []
     assert tick(tr, 6.5, sig(6)) == [
         ("opened", "acme-20261102T0500", "incident:acme-20261102T0500:s2")
@@ -40,7 +41,7 @@ def test_one_weak_signal_is_not_an_incident_two_buckets_are() -> None:
 
 
 def test_a_lone_weak_signal_is_dropped_after_the_gap() -> None:
-    tr = IncidentTracker("acme", GroupingConfig(pending_gap=2))
+    tr = IncidentTracker("acme", GroupingConfig(pending_gap=2, warmup=0))
     tick(tr, 5.5, sig(5))
     assert tick(tr, 8.5) == [] and len(tr.stories) == 1  # 6, 7 quiet: within the gap
     assert tick(tr, 9.5) == [] and tr.stories == {}  # 6, 7, 8 quiet: dropped
@@ -48,14 +49,14 @@ def test_a_lone_weak_signal_is_dropped_after_the_gap() -> None:
 
 
 def test_one_strong_signal_opens_at_once() -> None:
-    tr = IncidentTracker("acme")
+    tr = IncidentTracker("acme", COLD)
     [(change, inc_id, key)] = tick(tr, 5.2, sig(5, 0.7))
     assert (change, inc_id) == ("opened", "acme-20261102T0500")
     assert key == f"incident:{inc_id}:s{severity_of([sig(5, 0.7)])}"
 
 
 def test_the_same_bucket_seen_again_keeps_its_strongest_signal_and_no_second_alert() -> None:
-    tr = IncidentTracker("acme")
+    tr = IncidentTracker("acme", COLD)
     tick(tr, 5.9, sig(5))
     [opened] = tr.observe([sig(6, 0.45)], T0 + 6.1 * H)
     again = tr.observe([sig(6, 0.41)], T0 + 6.2 * H)  # the open bucket, re-scored lower
@@ -66,7 +67,7 @@ def test_the_same_bucket_seen_again_keeps_its_strongest_signal_and_no_second_ale
 
 
 def test_severity_steps_raise_one_alert_each_then_resolution_and_cooldown() -> None:
-    cfg = GroupingConfig(resolve_after=3, cooldown=5, step=2)
+    cfg = GroupingConfig(resolve_after=3, cooldown=5, step=2, warmup=0)
     tr = IncidentTracker("acme", cfg)
     tick(tr, 0.5, sig(0, 0.42))
     [(c, inc_id, k1)] = tick(tr, 1.5, sig(1, 0.42))
@@ -92,13 +93,13 @@ def test_severity_steps_raise_one_alert_each_then_resolution_and_cooldown() -> N
 
 
 def test_a_hijacked_hashtag_is_its_own_story_unless_the_watch_already_has_one() -> None:
-    tr = IncidentTracker("acme")
+    tr = IncidentTracker("acme", COLD)
     hijack = dict(kind="hashtag_hijack", subject="#acmemoments")
     [(c, inc_id, _)] = tick(tr, 3.5, sig(3, 0.7, **hijack))
     assert inc_id == "acme-20261102T0300-hashtag-hijack-acmemoments"
     # a watch-level signal joins the active story rather than opening a second incident
     assert tick(tr, 4.5, sig(4, 0.7)) == [("grew", inc_id, "")]
-    other = IncidentTracker("acme")
+    other = IncidentTracker("acme", COLD)
     tick(other, 3.5, sig(3, 0.7))
     [(c, inc_id2, _)] = tick(other, 4.5, sig(4, 0.7, **hijack))
     assert (c, inc_id2) == ("grew", "acme-20261102T0300")
@@ -118,16 +119,38 @@ def test_severity_grows_with_distance_reach_velocity_and_breadth() -> None:
 
 
 def test_the_tracker_pickles_mid_incident_and_continues_identically() -> None:
-    a = IncidentTracker("acme")
+    a = IncidentTracker("acme", COLD)
     tick(a, 0.5, sig(0))
     tick(a, 1.5, sig(1))
     b = pickle.loads(pickle.dumps(a))
     assert tick(a, 2.5, sig(2, 0.7)) == tick(b, 2.5, sig(2, 0.7))
 
 
+def test_nothing_opens_during_the_warm_up() -> None:
+    tr = IncidentTracker("acme", GroupingConfig(warmup=24))
+    tr.begin(T0)
+    assert tick(tr, 5.5, sig(5, 0.9)) == []
+    assert tick(tr, 24.5, sig(24, 0.9))[0][0] == "opened"
+
+
+def test_a_detector_that_rings_all_the_time_is_not_news() -> None:
+    cfg = GroupingConfig(warmup=0, chronic_window=48, chronic_recent=6, chronic_min=24)
+    tr = IncidentTracker("acme", cfg)
+    tr.begin(T0)
+    opened = []
+    for h in range(0, 90, 3):  # high reach rings a third of the hours
+        s = sig(h, 0.7, kind="high_reach")
+        opened += [u.incident.id for u in tr.observe([s], s.at + 0.5 * H) if u.alert]
+    assert opened == ["acme-20261102T0000"]  # news at first, then chronic: one incident
+    b90 = tr.bucket_of(T0 + 90 * H)
+    assert tr.chronic("high_reach", b90) and not tr.chronic("volume_surge", b90)
+    assert tr.stories == {}  # resolved, cooled down and forgotten
+    assert tick(tr, 90.5, sig(90, 0.7))[0][:2] == ("opened", "acme-20261105T1800")
+
+
 def test_signals_of_another_watch_are_refused() -> None:
     with pytest.raises(ValueError, match="given to"):
-        IncidentTracker("other").observe([sig(0)], T0)
+        IncidentTracker("other", COLD).observe([sig(0)], T0)
 
 
 def test_incident_validates_itself() -> None:

@@ -17,6 +17,9 @@ Rules (all counts are in buckets, the monitor's step):
 - **Alerts.** One when the incident opens; one more each time its severity reaches
   ``alerted + step``. The key is ``incident:<id>:s<severity>``, so replays and repeated ticks
   never duplicate one.
+- **Chronic detectors.** During the first ``warmup`` buckets nothing opens (base rates are
+  learned); afterwards a kind that rang in more than ``chronic_share`` of the last week's
+  buckets (the last ``chronic_recent`` left out) is not news: its signals are ignored.
 - **Resolution and cooldown.** After ``resolve_after`` buckets without a signal the incident is
   resolved; during the next ``cooldown`` buckets a new signal of the story re-opens the same
   incident, silently unless its severity steps up. No re-open flood.
@@ -46,6 +49,11 @@ class GroupingConfig:
     cooldown: int = 12  # buckets after resolution in which the story re-opens the same incident
     step: int = 2  # severity rise that raises a new alert
     recent: int = 3  # buckets the current severity is computed over
+    warmup: int = 24  # buckets during which kinds' base rates are learned and nothing opens
+    chronic_window: int = 168  # buckets over which a kind's ringing rate is measured …
+    chronic_recent: int = 12  # … leaving out the most recent ones (the incident itself)
+    chronic_share: float = 0.2  # a kind that rang in more of those buckets is not news
+    chronic_min: int = 48  # buckets the rate is divided by at least (a short history)
 
     def __post_init__(self) -> None:
         if self.bucket.total_seconds() < 60 or self.bucket.total_seconds() % 60:
@@ -125,6 +133,8 @@ class IncidentTracker:
         self.config = config or GroupingConfig()
         self.step = int(self.config.bucket.total_seconds())
         self.stories: dict[str, _Story] = {}
+        self.first: int | None = None  # the first bucket this tracker saw
+        self.rang: dict[str, list[int]] = {}  # kind -> buckets with a signal (last window)
 
     # -- time ----------------------------------------------------------------------------------
     def bucket_of(self, t: datetime) -> int:
@@ -156,10 +166,17 @@ class IncidentTracker:
         its strongest signal per kind and subject) and apply the rules as of ``now``."""
         cfg = self.config
         touched: dict[str, _Story] = {}
-        for sig in sorted(signals, key=lambda s: (s.at, s.kind, s.subject)):
+        signals = sorted(signals, key=lambda s: (s.at, s.kind, s.subject))
+        if self.first is None:
+            self.first = min([self.bucket_of(now), *(self.bucket_of(s.at) for s in signals)])
+        for sig in signals:
             if sig.watch_id != self.watch_id:
                 raise ValueError(f"signal of watch {sig.watch_id!r} given to {self.watch_id!r}")
             b = self.bucket_of(sig.at)
+            chronic = self.chronic(sig.kind, b)
+            self._rang(sig.kind, b)
+            if chronic:
+                continue
             key = self._story_for(sig)
             story = self.stories.get(key)
             if (
@@ -186,6 +203,36 @@ class IncidentTracker:
                 updates.append(update)
         updates.extend(self._expire(now))
         return updates
+
+    def begin(self, t: datetime) -> None:
+        """The tracker's history starts at ``t`` (the monitor's first bucket)."""
+        b = self.bucket_of(t)
+        self.first = b if self.first is None else min(self.first, b)
+
+    def chronic(self, kind: str, b: int) -> bool:
+        """Whether signals of ``kind`` at bucket ``b`` are not news: during the warm-up (base
+        rates unknown), or when the kind rang in more than ``chronic_share`` of the buckets of
+        the window before ``b`` (its last ``chronic_recent`` buckets left out). A detector
+        that rings all the time tells nothing; its signals neither open nor extend incidents."""
+        cfg = self.config
+        first = b if self.first is None else self.first
+        if b - first < cfg.warmup:
+            return True
+        hi = b - cfg.chronic_recent
+        lo = max(first, b - cfg.chronic_window)
+        if hi <= lo:
+            return False
+        seen = sum(1 for x in self.rang.get(kind, ()) if lo <= x < hi)
+        return seen > cfg.chronic_share * max(hi - lo, cfg.chronic_min)
+
+    def _rang(self, kind: str, b: int) -> None:
+        buckets = self.rang.setdefault(kind, [])
+        if b not in buckets[-3:]:
+            buckets.append(b)
+            buckets.sort()
+        horizon = b - self.config.chronic_window
+        while buckets and buckets[0] < horizon:
+            buckets.pop(0)
 
     def _review(self, story: _Story, now: datetime) -> IncidentUpdate | None:
         cfg = self.config

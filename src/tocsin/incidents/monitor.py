@@ -16,8 +16,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
+from tocsin.detect import DetectError
 from tocsin.detect.silence import Activity, silence_alerts
-from tocsin.domain import Alert, Mention, Signal
+from tocsin.domain import Alert, Mention, Signal, Watch
 from tocsin.errors import UsageError
 from tocsin.incidents.explain import explain
 from tocsin.incidents.grouping import GroupingConfig, IncidentTracker, IncidentUpdate
@@ -68,6 +69,7 @@ class TickReport:
     updates: list[IncidentUpdate] = field(default_factory=list)
     alerts: list[Alert] = field(default_factory=list)
     queued: int = 0  # outbox deliveries added
+    errors: list[str] = field(default_factory=list)  # a detector that could not score a bucket
 
 
 @dataclass
@@ -95,7 +97,8 @@ class Monitor:
         return list(self.factories)
 
     # -- state ---------------------------------------------------------------------------------
-    def _state(self, watch_id: str) -> _WatchState:
+    def _state(self, watch: Watch) -> _WatchState:
+        watch_id = watch.id
         st = self._states.get(watch_id)
         if st is not None:
             return st
@@ -109,7 +112,10 @@ class Monitor:
                 sources[kind] = pickle.loads(blob)  # written by this program only
             else:
                 # new, or added to a running monitor: it learns from the next bucket on
-                sources[kind] = factory(self.config.bucket, self.config.timezone)
+                source = factory(self.config.bucket, self.config.timezone, watch)
+                if source is None:  # not for this watch
+                    continue
+                sources[kind] = source
                 dirty.add(kind)
         saved = self.incidents.load_state(watch_id, TRACKER)
         if saved is not None:
@@ -150,7 +156,7 @@ class Monitor:
         db.execute("BEGIN IMMEDIATE")
         try:
             for watch in self.store.list_watches():
-                self._run_watch(watch.id, now, report)
+                self._run_watch(watch, now, report)
             if self.config.silence and (
                 self._last_silence is None or now - self._last_silence >= self.config.silence_every
             ):
@@ -169,9 +175,10 @@ class Monitor:
             raise
         return report
 
-    def _run_watch(self, watch_id: str, now: datetime, report: TickReport) -> None:
+    def _run_watch(self, watch: Watch, now: datetime, report: TickReport) -> None:
         cfg = self.config
-        st = self._state(watch_id)
+        watch_id = watch.id
+        st = self._state(watch)
         step = self.step
         open_bucket = int((now - cfg.lateness).timestamp()) // step
         if st.next_bucket is None:
@@ -181,6 +188,7 @@ class Monitor:
             if first is None:
                 return
             st.next_bucket = first * 60 // step
+            st.tracker.begin(self._start(st.next_bucket))
         start = st.next_bucket
         if start > open_bucket:
             return
@@ -201,7 +209,10 @@ class Monitor:
             for kind, source in st.sources.items():
                 if not final and source.needs_mentions:
                     continue
-                signals.extend(source.observe(watch_id, t, c, mentions, final))
+                try:
+                    signals.extend(source.observe(watch_id, t, c, mentions, final))
+                except DetectError as exc:  # one detector's trouble must not blind the others
+                    report.errors.append(f"{watch_id} {kind} {t:%Y-%m-%d %H:%M}: {exc}")
                 if final:
                     st.dirty.add(kind)
             if final:

@@ -8,13 +8,14 @@ one per watch and detector in the store.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from tocsin.detect import VolumeConfig, VolumeSurgeDetector
-from tocsin.domain import Mention, Signal
+from tocsin.domain import Mention, Signal, Watch
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,16 +87,29 @@ class _MentionDetector(Protocol):
     def observe(self, watch_id: str, t: datetime, mentions: Sequence[Mention]) -> list[Signal]: ...
 
 
+_EMBEDDER: Any = None  # one sentence encoder per process, loaded on first use, never pickled
+
+
+def _embeddings(mentions: Sequence[Mention]) -> Any:
+    global _EMBEDDER
+    if _EMBEDDER is None:
+        from tocsin.enrich.embedding import Embedder
+
+        _EMBEDDER = Embedder()
+    return _EMBEDDER.encode([m.text for m in mentions])
+
+
 class MentionSource:
     """A detector of ``tocsin.detect`` that reads a bucket's mentions through its public
-    ``observe(watch_id, t, mentions) -> list[Signal]`` (it learns as it observes, so it only
-    sees closed buckets)."""
+    ``observe(watch_id, t, mentions[, vectors])`` (it learns as it observes, so it only sees
+    closed buckets). ``vectors``: the detector wants the posts' sentence embeddings."""
 
     needs_mentions = True
 
-    def __init__(self, kind: str, detector: _MentionDetector) -> None:
+    def __init__(self, kind: str, detector: _MentionDetector, vectors: bool = False) -> None:
         self.kind = kind
         self.detector = detector
+        self.vectors = vectors
 
     def observe(
         self,
@@ -107,36 +121,58 @@ class MentionSource:
     ) -> list[Signal]:
         if not final:
             return []
+        if self.vectors:
+            detector: Any = self.detector
+            vectors = _embeddings(mentions) if mentions else None
+            return list(detector.observe(watch_id, start, mentions, vectors))
         return list(self.detector.observe(watch_id, start, mentions))
 
 
-SourceFactory = Callable[[timedelta, str], Source]
+SourceFactory = Callable[[timedelta, str, Watch], "Source | None"]
 
-#: Detector kind -> the class name in ``tocsin.detect`` whose no-argument constructor makes it.
+#: Detector kind -> the class name in ``tocsin.detect``.
 _MENTION_DETECTORS = {
     "negative_share": "NegativeShareDetector",
-    "hashtag_hijack": "HashtagHijackDetector",
     "high_reach": "HighReachDetector",
     "alarm_words": "AlarmWordsDetector",
+    "hashtag_hijack": "HashtagHijackDetector",
     "storyline": "StorylineDetector",
 }
+_HASHTAG = re.compile(r"#\w+")
 
 
 def available_sources() -> dict[str, SourceFactory]:
     """Every detector the monitor can run here: the volume surge, and each mention detector
-    of ``tocsin.detect`` that is installed and builds with its defaults."""
+    of ``tocsin.detect`` that is installed. The hashtag-hijack detector watches the hashtags
+    of a watch's query (none: it does not run on that watch); the storyline detector reads
+    sentence embeddings, computed for it."""
     import tocsin.detect as detect
 
     out: dict[str, SourceFactory] = {
-        "volume_surge": lambda bucket, tz: VolumeSource(bucket, tz),
+        "volume_surge": lambda bucket, tz, watch: VolumeSource(bucket, tz),
     }
     for kind, name in _MENTION_DETECTORS.items():
         cls: Any = getattr(detect, name, None)
         if cls is None or not callable(getattr(cls, "observe", None)):
             continue
+        if kind == "hashtag_hijack":
+            config_cls: Any = getattr(detect, "HashtagConfig", None)
+            if config_cls is None:
+                continue
 
-        def make(bucket: timedelta, tz: str, kind: str = kind, cls: Any = cls) -> Source:
-            return MentionSource(kind, cls())
+            def hijack(
+                bucket: timedelta, tz: str, watch: Watch, cls: Any = cls, cfg: Any = config_cls
+            ) -> Source | None:
+                tags = tuple(dict.fromkeys(_HASHTAG.findall(watch.query)))
+                return MentionSource("hashtag_hijack", cls(cfg(hashtags=tags))) if tags else None
+
+            out[kind] = hijack
+            continue
+
+        def make(
+            bucket: timedelta, tz: str, watch: Watch, kind: str = kind, cls: Any = cls
+        ) -> Source | None:
+            return MentionSource(kind, cls(), vectors=kind == "storyline")
 
         out[kind] = make
     return out
