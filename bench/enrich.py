@@ -1,4 +1,4 @@
-"""Enrichment benchmark: USE embeddings and the sentiment head, posts per second and peak RSS.
+"""Enrichment benchmark: USE embeddings and every head, posts per second and peak RSS.
 
     python bench/enrich.py                 # 20,000 demo posts, 1 encoder thread
     python bench/enrich.py --posts 5000 --threads 2
@@ -7,12 +7,15 @@ Posts come from the demo generator (FR/EN brand mentions, reposts included: ~15 
 repeat). They go through in batches of 2,000, as the in-process runner sends them. Printed:
 
 - embedding, every text encoded (cache off) and with the cache of identical texts;
-- the sentiment head alone, on embeddings already computed (n-grams + linear + MLP);
-- sentiment end to end (embedding with cache + head), the figure the pipeline will see;
-- sentiment end to end in worker processes, one per core, one encoder thread each
-  (``enrich_records(workers=…)``; worker start-up, ~2 s, included);
-- sentiment fast mode (character n-grams only, no encoder);
-- the peak resident memory of the process (the encoder holds ~100 MB).
+- the heads alone (sentiment, emotions, toxicity, complaint), on embeddings already computed;
+- the full stack end to end (``AnalysisEnricher("full")``: one embedding with cache + every
+  head), the figure the pipeline will see;
+- the full stack in worker processes, one per core, one encoder thread each
+  (``enrich_records(workers=…)``, language identification included; worker start-up included);
+- the fast mode (``AnalysisEnricher("fast")``: character n-grams only, no encoder), in this
+  process;
+- the peak resident memory of the process (the encoder holds ~100 MB); worker processes are
+  each hold their own models (see ``docs/performance.md``).
 
 Set the BLAS threads with ``--threads`` (default 1, as ``Embedder``): more threads than free cores
 is far slower, and the figures move with whatever else the machine runs: say what it ran.
@@ -31,8 +34,8 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from tocsin.demo import DemoConfig, generate
+from tocsin.enrich.analysis import AnalysisEnricher, AnalysisModels
 from tocsin.enrich.embedding import Embedder
-from tocsin.enrich.sentiment import SentimentEnricher, SentimentModel
 from tocsin.enrich.stream import enrich_records
 
 BATCH = 2_000
@@ -54,6 +57,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--posts", type=int, default=20_000)
     parser.add_argument("--threads", type=int, default=1, help="encoder BLAS threads")
+    parser.add_argument("--workers", type=int, default=0, help="worker processes (0: cores)")
     args = parser.parse_args()
 
     stream, _ = generate(DemoConfig.sized(args.posts, days=7))
@@ -68,7 +72,7 @@ def main() -> None:
         flush=True,
     )
 
-    model = SentimentModel.load()
+    models = AnalysisModels.load()
     warm = Embedder(threads=args.threads, cache_size=0)
     warm.encode(["warm up"])  # loading (~1 s) is not throughput
 
@@ -86,32 +90,37 @@ def main() -> None:
     emb = np.vstack([warm.encode(b) for b in batches(texts[: min(n, 4_000)])])
     k = len(emb)
     timed(
-        "sentiment head alone (on embeddings)",
+        "all heads alone (on embeddings)",
         k,
-        lambda: model.probabilities(texts[:k], emb, langs[:k]),
+        lambda: models.analyse(texts[:k], emb, langs[:k]),
     )
-    full = SentimentEnricher(model=model, embedder=Embedder(threads=args.threads))
+    full = AnalysisEnricher("full", models=models, embedder=Embedder(threads=args.threads))
     full.embedder._use = warm._use
     timed(
-        "sentiment end to end (embedding with cache + head)",
+        "full stack, one process (embedding with cache + heads)",
         n,
         lambda: [
             full.analyse_texts(texts[i : i + BATCH], langs[i : i + BATCH])
             for i in range(0, n, BATCH)
         ],
     )
-    procs = os.cpu_count() or 1
+    procs = args.workers or os.cpu_count() or 1
     records = [{"text": t, "lang": lang} for t, lang in zip(texts, langs, strict=True)]
     timed(
-        f"sentiment end to end, {procs} processes x 1 thread",
+        f"full stack, {procs} processes x 1 thread",
         n,
-        lambda: list(enrich_records(records, batch_size=BATCH, workers=procs)),
+        lambda: list(
+            enrich_records(records, AnalysisEnricher("full"), batch_size=BATCH, workers=procs)
+        ),
     )
-    fast = SentimentEnricher(model=model, fast=True)
+    fast = AnalysisEnricher("fast", models=models)
     timed(
-        "sentiment fast mode (character n-grams only)",
+        "fast mode (character n-grams only, no encoder)",
         n,
-        lambda: [fast.analyse_texts(b) for b in batches(texts)],
+        lambda: [
+            fast.analyse_texts(texts[i : i + BATCH], langs[i : i + BATCH])
+            for i in range(0, n, BATCH)
+        ],
     )
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"load average at the end {load} (1, 5, 15 min)")

@@ -1,11 +1,12 @@
-"""One encoder and one sentiment model for the enrich tests (loading takes about a second)."""
+"""One encoder and one set of models for the enrich tests (loading takes about a second)."""
 
 from __future__ import annotations
 
 import pytest
 
+from tocsin.enrich.analysis import AnalysisEnricher, AnalysisModels
 from tocsin.enrich.embedding import Embedder
-from tocsin.enrich.sentiment import SentimentEnricher, SentimentModel
+from tocsin.enrich.sentiment import SentimentModel
 
 
 @pytest.fixture(scope="session")
@@ -14,5 +15,20 @@ def embedder() -> Embedder:
 
 
 @pytest.fixture(scope="session")
-def sentiment(embedder: Embedder) -> SentimentEnricher:
-    return SentimentEnricher(model=SentimentModel.load(), embedder=embedder)
+def models() -> AnalysisModels:
+    return AnalysisModels.load()
+
+
+@pytest.fixture(scope="session")
+def sentiment_model(models: AnalysisModels) -> SentimentModel:
+    return models.sentiment
+
+
+@pytest.fixture(scope="session")
+def analysis(embedder: Embedder, models: AnalysisModels) -> AnalysisEnricher:
+    return AnalysisEnricher("full", models=models, embedder=embedder)
+
+
+@pytest.fixture(scope="session")
+def fast_analysis(models: AnalysisModels) -> AnalysisEnricher:
+    return AnalysisEnricher("fast", models=models)

@@ -8,10 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.factories import mention
-from tocsin.enrich.base import Enricher
+from tocsin.enrich.analysis import AnalysisEnricher, AnalysisModels
 from tocsin.enrich.embedding import Embedder
-from tocsin.enrich.sentiment import LABELS, SentimentEnricher, SentimentModel
+from tocsin.enrich.sentiment import LABELS, SentimentModel
 from tocsin.models import artifact_path
 
 CLEAR = [
@@ -37,52 +36,59 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 def test_models_load_and_run_with_the_network_disabled(no_network: None) -> None:
-    enricher = SentimentEnricher(
-        model=SentimentModel.load(), embedder=Embedder(threads=1, cache_size=0)
+    """Every head (sentiment, emotions, toxicity, complaint), loaded and run from scratch."""
+    enricher = AnalysisEnricher(
+        "full", models=AnalysisModels.load(), embedder=Embedder(threads=1, cache_size=0)
     )
-    [result] = enricher.analyse_texts(["Service client au top, merci !"], ["fr"])
-    assert result["sentiment"]["label"] == "positive"
+    calm, insult = enricher.analyse_texts(
+        ["Service client au top, merci !", "Ferme ta gueule, espèce de connard"], ["fr", "fr"]
+    )
+    assert calm is not None and insult is not None
+    assert calm.sentiment.label == "positive"
+    assert insult.toxicity > calm.toxicity
+    assert dict(calm.emotions)["joy"] > dict(insult.emotions)["joy"]
+    fast = AnalysisEnricher("fast", models=AnalysisModels.load())
+    [result] = fast.analyse_texts(["Service client au top, merci !"])
+    assert result is not None and 0.0 <= result.complaint <= 1.0
 
 
-def test_clear_french_and_english_posts(sentiment: SentimentEnricher) -> None:
-    results = sentiment.analyse_texts([t for _, t, _ in CLEAR], [lang for lang, _, _ in CLEAR])
-    assert [r["sentiment"]["label"] for r in results] == [label for _, _, label in CLEAR]
-    assert all(0.5 < r["sentiment"]["score"] <= 1.0 for r in results)
+def labels(enricher: AnalysisEnricher, texts: list[str], langs: list[str | None]) -> list[str]:
+    results = enricher.analyse_texts(texts, langs)
+    return [r.sentiment.label for r in results if r is not None]
 
 
-def test_probabilities_shapes_and_determinism(sentiment: SentimentEnricher) -> None:
+def test_clear_french_and_english_posts(analysis: AnalysisEnricher) -> None:
+    results = analysis.analyse_texts([t for _, t, _ in CLEAR], [lang for lang, _, _ in CLEAR])
+    assert [r.sentiment.label for r in results if r] == [label for _, _, label in CLEAR]
+    assert all(r is not None and 0.5 < r.sentiment.score <= 1.0 for r in results)
+
+
+def test_probabilities_shapes_and_determinism(
+    sentiment_model: SentimentModel, embedder: Embedder
+) -> None:
     texts = [t for _, t, _ in CLEAR]
-    p = sentiment.probabilities(texts)
+    emb = embedder.encode(texts)
+    p = sentiment_model.probabilities(texts, emb)
     assert p.shape == (6, 3) and np.allclose(p.sum(axis=1), 1.0)
-    assert np.array_equal(p, sentiment.probabilities(texts))
-    assert sentiment.probabilities([]).shape == (0, 3)
-    assert sentiment.analyse_texts([]) == []
-    assert len(sentiment.analyse_texts(["nul\x00 top", "\ud800", ""])) == 3
+    assert np.array_equal(p, sentiment_model.probabilities(texts, emb))
+    assert sentiment_model.probabilities([], None).shape == (0, 3)
     # a language the model has no correction for gets the shared weights, like no language
-    assert np.allclose(sentiment.probabilities(texts[:1], ["de"]), p[:1])
+    assert np.allclose(sentiment_model.probabilities(texts[:1], emb[:1], ["de"]), p[:1])
     # the French correction applies to regional tags too
     assert np.allclose(
-        sentiment.probabilities(texts[:1], ["fr-CA"]), sentiment.probabilities(texts[:1], ["fr"])
+        sentiment_model.probabilities(texts[:1], emb[:1], ["fr-CA"]),
+        sentiment_model.probabilities(texts[:1], emb[:1], ["fr"]),
     )
 
 
-def test_fast_mode_needs_no_encoder() -> None:
+def test_fast_mode_needs_no_encoder(models: AnalysisModels) -> None:
     class NoEncoder(Embedder):
         def encode_prepared(self, texts: object) -> np.ndarray:
             raise AssertionError("fast mode must not embed")
 
-    fast = SentimentEnricher(model=SentimentModel.load(), embedder=NoEncoder(), fast=True)
-    results = fast.analyse_texts(["I love this, best coffee ever! 😍", "ok"])
-    assert results[0]["sentiment"]["label"] == "positive"
-    assert {r["sentiment"]["label"] for r in results} <= set(LABELS)
-
-
-def test_enricher_contract(sentiment: SentimentEnricher) -> None:
-    assert isinstance(sentiment, Enricher)
-    assert sentiment.name == "sentiment" and sentiment.before_match is False
-    batch = [mention(1, text=CLEAR[0][1], language="fr"), mention(2, text=CLEAR[4][1])]
-    assert sentiment(batch) == batch  # Mention has no sentiment field yet
-    assert [r["sentiment"]["label"] for r in sentiment.analyse(batch)] == ["negative", "positive"]
+    fast = AnalysisEnricher("fast", models=models, embedder=NoEncoder())
+    got = labels(fast, ["I love this, best coffee ever! 😍", "ok"], [None, None])
+    assert got[0] == "positive" and set(got) <= set(LABELS)
 
 
 def test_artifacts_are_small_and_documented() -> None:

@@ -4,7 +4,7 @@ import io
 
 import orjson
 
-from tocsin.enrich.sentiment import SentimentEnricher
+from tocsin.enrich.analysis import AnalysisEnricher
 from tocsin.enrich.stream import enrich_stream, parse_line
 
 
@@ -15,7 +15,7 @@ def test_parse_line() -> None:
     assert parse_line(b'{"id": 3}') == {"id": 3, "error": "no string 'text' field"}
 
 
-def test_jsonl_and_plain_text_in_out(sentiment: SentimentEnricher) -> None:
+def test_jsonl_and_plain_text_in_out(analysis: AnalysisEnricher) -> None:
     src = io.BytesIO(
         "\n".join(
             [
@@ -28,7 +28,7 @@ def test_jsonl_and_plain_text_in_out(sentiment: SentimentEnricher) -> None:
         ).encode()
     )
     dst = io.BytesIO()
-    n = enrich_stream(src, dst, progress=False, batch_size=2, sentiment=sentiment)
+    n = enrich_stream(src, dst, progress=False, batch_size=2, analysis=analysis)
     out = [orjson.loads(line) for line in dst.getvalue().splitlines()]
     assert n == 4 == len(out)
     assert out[0]["id"] == 1 and out[0]["lang"] == "fr"
@@ -41,15 +41,29 @@ def test_jsonl_and_plain_text_in_out(sentiment: SentimentEnricher) -> None:
     assert out[1]["lang"] == "en" and out[3]["lang"] == "en"
     assert out[2] == {"id": 2, "note": "no text", "error": "no string 'text' field"}
     assert all(0 < o["sentiment"]["score"] <= 1 for o in out if "sentiment" in o)
+    for o in (out[0], out[1], out[3]):
+        assert list(o["emotions"]) == ["anger", "fear", "sadness", "joy"]
+        assert all(0 <= s <= 1 for s in o["emotions"].values())
+        assert 0 <= o["toxicity"] <= 1 and 0 <= o["complaint"] <= 1
+    assert out[0]["complaint"] > out[3]["complaint"]  # "remboursez-moi" vs opening hours
+    assert out[1]["emotions"]["joy"] > out[0]["emotions"]["joy"]
 
 
-def test_worker_processes_give_the_same_output(sentiment: SentimentEnricher) -> None:
+def test_off_mode_adds_the_language_only() -> None:
+    src = io.BytesIO(b'{"id": 1, "text": "Je deteste ce service"}\nI love it')
+    dst = io.BytesIO()
+    assert enrich_stream(src, dst, mode="off", progress=False) == 2
+    out = [orjson.loads(line) for line in dst.getvalue().splitlines()]
+    assert [sorted(o) for o in out] == [["id", "lang", "text"], ["lang", "text"]]
+
+
+def test_worker_processes_give_the_same_output(analysis: AnalysisEnricher) -> None:
     lines = [
         b'{"id": 1, "text": "Service client nul, remboursez-moi"}',
         b"I love this, best coffee ever!",
         b'{"id": 2}',
     ] * 3
     here, there = io.BytesIO(), io.BytesIO()
-    enrich_stream(io.BytesIO(b"\n".join(lines)), here, progress=False, sentiment=sentiment)
+    enrich_stream(io.BytesIO(b"\n".join(lines)), here, progress=False, analysis=analysis)
     enrich_stream(io.BytesIO(b"\n".join(lines)), there, progress=False, batch_size=2, workers=1)
     assert there.getvalue() == here.getvalue()

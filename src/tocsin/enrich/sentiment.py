@@ -11,9 +11,12 @@ the score reads as a probability:
 - a one-hidden-layer MLP on the same embedding (five seeds averaged, stored as one wider MLP);
 - a linear head on hashed character n-grams (``ngrams.py``): spelling, slang, emoji.
 
-``fast=True`` uses the n-gram head alone (its own temperature): no encoder, tens of thousands of
-posts a second, but 5 (French) to 13 (English) points of validation macro-F1 less (see the
-model card).
+The fast mode (``embeddings=None``) uses the n-gram head alone (its own temperature): no
+encoder, tens of thousands of posts a second, but 5 (French) to 13 (English) points of
+validation macro-F1 less (see the model card).
+
+The enricher that fills ``Mention.sentiment`` is ``tocsin.enrich.analysis.AnalysisEnricher``: it
+runs this model with the emotion, toxicity and complaint heads on one embedding per batch.
 """
 
 from __future__ import annotations
@@ -21,12 +24,10 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 
-from tocsin.domain import Mention
-from tocsin.enrich.embedding import Embedder, blas_threads, default_threads
 from tocsin.enrich.ngrams import hashed_ngrams, sparse_dot
 from tocsin.models import artifact_path
 
@@ -95,6 +96,10 @@ class SentimentModel:
         row, col, value = hashed_ngrams(texts, self.ng_min, self.ng_max, self.ng_buckets)
         return sparse_dot(row, col, value, self.ng_w, len(texts)) + self.ng_b
 
+    @property
+    def ng_config(self) -> tuple[int, int, int]:
+        return (self.ng_min, self.ng_max, self.ng_buckets)
+
     # -- probabilities ---------------------------------------------------------------------------
 
     def probabilities(
@@ -102,11 +107,16 @@ class SentimentModel:
         texts: Sequence[str],
         embeddings: np.ndarray | None,
         languages: Sequence[str | None] | None = None,
+        ngram_part: np.ndarray | None = None,
     ) -> np.ndarray:
-        """``(n, 3)`` probabilities in ``labels`` order; ``embeddings=None`` is the fast mode."""
+        """``(n, 3)`` probabilities in ``labels`` order; ``embeddings=None`` is the fast mode.
+
+        ``ngram_part``: ``X @ ng.w`` for the batch's n-grams when the caller computed them
+        (``heads.NgramFeatures``, shared with the other heads); else computed here.
+        """
         if len(texts) == 0:
             return np.zeros((0, len(self.labels)), dtype=np.float32)
-        ng = self.ngram_logits(texts)
+        ng = self.ngram_logits(texts) if ngram_part is None else ngram_part + self.ng_b
         if embeddings is None:
             return _softmax(ng / self.fast_temperature)
         langs = list(languages) if languages is not None else [None] * len(texts)
@@ -122,62 +132,3 @@ def as_results(labels: Sequence[str], probs: np.ndarray) -> list[dict[str, Any]]
         {"sentiment": {"label": labels[k], "score": round(float(p[k]), 4)}}
         for k, p in zip(best, probs, strict=True)
     ]
-
-
-class SentimentEnricher:
-    """Sentiment of posts, after matching (``before_match = False``: costly).
-
-    ``Mention`` has no sentiment field yet, so ``__call__`` returns the batch unchanged; the
-    results come from ``analyse`` (mentions) and ``analyse_texts`` (plain texts), which
-    ``tocsin enrich`` and the pipeline use. The model and the encoder load on first use.
-    """
-
-    name: ClassVar[str] = "sentiment"
-    before_match: ClassVar[bool] = False
-
-    def __init__(
-        self,
-        model: SentimentModel | None = None,
-        embedder: Embedder | None = None,
-        fast: bool = False,
-    ) -> None:
-        self._model = model
-        self.fast = fast
-        self._embedder = embedder
-
-    @property
-    def model(self) -> SentimentModel:
-        if self._model is None:
-            self._model = SentimentModel.load()
-        return self._model
-
-    @property
-    def embedder(self) -> Embedder:
-        if self._embedder is None:
-            self._embedder = Embedder()
-        return self._embedder
-
-    def probabilities(
-        self, texts: Sequence[str], languages: Sequence[str | None] | None = None
-    ) -> np.ndarray:
-        emb = None if self.fast else self.embedder.encode(texts)
-        threads = default_threads() if self.fast else self.embedder.threads
-        with blas_threads(threads):
-            return self.model.probabilities(texts, emb, languages)
-
-    def analyse_texts(
-        self, texts: Sequence[str], languages: Sequence[str | None] | None = None
-    ) -> list[dict[str, Any]]:
-        """``[{"sentiment": {"label": "negative"|"neutral"|"positive", "score": p}}, …]``.
-
-        ``languages`` (``"fr"``, ``"en"``, ``None`` …, one per text) lets the French and English
-        corrections apply; without it every text gets the shared weights.
-        """
-        return as_results(self.model.labels, self.probabilities(texts, languages))
-
-    def analyse(self, batch: Sequence[Mention]) -> list[dict[str, Any]]:
-        """``analyse_texts`` over mentions, with their ``language``."""
-        return self.analyse_texts([m.text for m in batch], [m.language for m in batch])
-
-    def __call__(self, batch: Sequence[Mention]) -> list[Mention]:
-        return list(batch)

@@ -5,9 +5,12 @@ they are), or plain text (it becomes ``{"text": line}``). A JSON object without 
 ``text`` is written back with an ``error`` field and nothing added. Every other line gets:
 
 - ``lang``: kept when the record already has one, else identified (``LanguageEnricher``);
-- ``sentiment``: ``{"label": "negative"|"neutral"|"positive", "score": p}``.
+- ``sentiment``: ``{"label": "negative"|"neutral"|"positive", "score": p}``;
+- ``emotions``: ``{"anger": s, "fear": s, "sadness": s, "joy": s}``, each 0–1;
+- ``toxicity`` and ``complaint``: 0–1.
 
-(``emotions``, ``toxicity`` and ``complaint`` join here as their models land.) Lines are read,
+(``AnalysisEnricher``: one embedding per batch for every head; in ``off`` mode only ``lang`` is
+added.) Lines are read,
 enriched and written a batch at a time, so memory stays flat whatever the input's size; the
 encoder's cache of identical texts is bounded.
 
@@ -29,9 +32,9 @@ from typing import IO, Any
 import orjson
 from tqdm import tqdm
 
+from tocsin.enrich.analysis import AnalysisEnricher
 from tocsin.enrich.embedding import Embedder, blas_threads
 from tocsin.enrich.language import LanguageEnricher
-from tocsin.enrich.sentiment import SentimentEnricher
 
 BATCH = 512
 
@@ -53,16 +56,17 @@ def parse_line(line: bytes | str) -> dict[str, Any]:
 
 
 def enrich_batch(
-    batch: list[dict[str, Any]], sentiment: SentimentEnricher, language: LanguageEnricher
+    batch: list[dict[str, Any]], analysis: AnalysisEnricher, language: LanguageEnricher
 ) -> list[dict[str, Any]]:
     """One batch of records, enriched in place (records with an ``error`` are left alone)."""
     todo = [r for r in batch if "error" not in r]
     for r in todo:
         if not r.get("lang"):
             r["lang"] = language.identify(r["text"])
-    results = sentiment.analyse_texts([r["text"] for r in todo], [r["lang"] for r in todo])
+    results = analysis.analyse_texts([r["text"] for r in todo], [r["lang"] for r in todo])
     for r, result in zip(todo, results, strict=True):
-        r.update(result)
+        if result is not None:
+            r.update(result.as_dict())
     return batch
 
 
@@ -77,13 +81,13 @@ def _batches(records: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict
         yield batch
 
 
-_worker: tuple[SentimentEnricher, LanguageEnricher] | None = None
+_worker: tuple[AnalysisEnricher, LanguageEnricher] | None = None
 
 
-def _init_worker(fast: bool) -> None:
+def _init_worker(mode: str) -> None:
     global _worker
     blas_threads(1)  # for the worker's lifetime: workers, not BLAS threads, use the cores
-    _worker = (SentimentEnricher(fast=fast, embedder=Embedder(threads=1)), LanguageEnricher())
+    _worker = (AnalysisEnricher(mode, embedder=Embedder(threads=1)), LanguageEnricher())
 
 
 def _work(batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -93,28 +97,27 @@ def _work(batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def enrich_records(
     records: Iterable[dict[str, Any]],
-    sentiment: SentimentEnricher | None = None,
+    analysis: AnalysisEnricher | None = None,
     language: LanguageEnricher | None = None,
     batch_size: int = BATCH,
     workers: int = 0,
 ) -> Iterator[dict[str, Any]]:
-    """The records with ``lang`` and ``sentiment`` added, in input order, a batch at a time.
+    """The records with ``lang`` and the analysis added, in input order, a batch at a time.
 
     With ``workers`` > 0 the batches go to worker processes, which build their own enrichers
-    (``fast`` taken from ``sentiment``); ``sentiment`` and ``language`` are then not used.
+    (the mode taken from ``analysis``); ``analysis`` and ``language`` are then not used.
     """
+    analysis = analysis or AnalysisEnricher()
     if workers <= 0:
-        sentiment = sentiment or SentimentEnricher()
         language = language or LanguageEnricher()
         for batch in _batches(records, batch_size):
-            yield from enrich_batch(batch, sentiment, language)
+            yield from enrich_batch(batch, analysis, language)
         return
-    fast = sentiment.fast if sentiment is not None else False
     with ProcessPoolExecutor(
         max_workers=workers,
         mp_context=multiprocessing.get_context("forkserver"),
         initializer=_init_worker,
-        initargs=(fast,),
+        initargs=(analysis.mode,),
     ) as pool:
         in_flight: deque[Future[list[dict[str, Any]]]] = deque()
         for batch in _batches(records, batch_size):
@@ -129,20 +132,21 @@ def enrich_stream(
     src: IO[bytes],
     dst: IO[bytes],
     *,
-    fast: bool = False,
+    mode: str | None = None,
     progress: bool | None = None,
     batch_size: int = BATCH,
-    sentiment: SentimentEnricher | None = None,
+    analysis: AnalysisEnricher | None = None,
     workers: int = 0,
 ) -> int:
     """Read posts from ``src``, write enriched JSONL to ``dst``; returns the number of posts.
 
-    ``fast`` skips the sentence encoder (character n-grams only: far faster, less accurate).
+    ``mode``: ``full``, ``fast`` (no sentence encoder: character n-grams only, far faster, less
+    accurate), ``off`` (language only) or ``None`` for ``$TOCSIN_ANALYSIS`` (default ``full``).
     ``progress``: a bar on stderr; ``None`` shows it when stderr is a terminal. ``-`` for
     stdin/stdout is the caller's: pass ``sys.stdin.buffer`` / ``sys.stdout.buffer``.
     ``workers``: processes enriching batches (0: this process); see the module's docstring.
     """
-    sentiment = sentiment or SentimentEnricher(fast=fast)
+    analysis = analysis or AnalysisEnricher(mode)
     bar = tqdm(
         unit=" posts",
         desc="enriching",
@@ -153,7 +157,7 @@ def enrich_stream(
     count = 0
     try:
         records = (parse_line(line) for line in src if line.strip())
-        enriched = enrich_records(records, sentiment, batch_size=batch_size, workers=workers)
+        enriched = enrich_records(records, analysis, batch_size=batch_size, workers=workers)
         for record in enriched:
             dst.write(orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE))
             count += 1
