@@ -102,3 +102,10 @@ def test_erasure_keeps_history_without_personal_fields(store: SQLiteStore) -> No
     assert "Lyon" not in log and "user304" not in log
     with pytest.raises(Conflict, match="erased already"):
         enrolment.erase(store.db, a.id, "admin")
+    assert enrolment.erase_author(store.db, "x", "u304", "admin") is None  # the id is gone
+
+
+def test_erase_by_author(store: SQLiteStore) -> None:
+    a = enrolled(store, 305)
+    erased = enrolment.erase_author(store.db, "x", "u305", "admin", now=NOW)
+    assert erased is not None and erased.id == a.id and erased.erased_at == NOW

@@ -344,3 +344,17 @@ def consents(db: sqlite3.Connection, ambassador_id: int) -> list[Consent]:
         (ambassador_id,),
     )
     return [Consent(r[0], r[1], r[2], r[3], bool(r[4]), _when(r[5]), r[6], dt(r[7])) for r in rows]
+
+
+def erase_author(
+    db: sqlite3.Connection,
+    platform: str,
+    author_id: str,
+    actor: str,
+    *,
+    now: datetime | None = None,
+) -> Ambassador | None:
+    """``erase`` for the ambassador who is this author, if any (for ``tocsin erase --author``,
+    the right to erasure across the store)."""
+    a = find(db, platform, author_id)
+    return None if a is None else erase(db, a.id, actor, now=now)
