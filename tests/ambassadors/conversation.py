@@ -32,15 +32,10 @@ def author(n: int | str, name: str = "") -> Author:
 def post(
     who: Author, text: str, at: datetime, *, native_id: str | None = None, **kw: Any
 ) -> Mention:
+    fields: dict[str, Any] = {"platform": "x", "language": "fr", "raw": b"{}"}
+    fields.update(kw)
     return Mention(
-        platform="x",
-        native_id=native_id or str(next(_counter)),
-        author=who,
-        text=text,
-        created_at=at,
-        language="fr",
-        raw=b"{}",
-        **kw,
+        native_id=native_id or str(next(_counter)), author=who, text=text, created_at=at, **fields
     )
 
 

@@ -228,3 +228,42 @@ def test_leaderboard_streaks_and_points(store: SQLiteStore) -> None:
     ]
     recent = points.leaderboard(store.db, now, since=T0 + 2 * week)
     assert [(s.ambassador_id, s.points) for s in recent][:2] == [(b.id, 30), (a.id, 30)]
+
+
+def test_experience_on_the_query_before_a_rematch_and_within_its_restrictions(
+    store: SQLiteStore,
+) -> None:
+    from tocsin.domain import Watch
+    from tocsin.query import normalise
+    from tocsin.store.base import MatchedMention
+
+    store.put_watch(Watch("cafelia-en", "cafelia", languages=("en",)))
+    fr, en = enrolled(store, 260), enrolled(store, 261)
+    mission = {
+        wid: missions.add(
+            store.db, "experience", "manager", title=wid, instructions="#ad",
+            watch_id=wid, deadline=DEADLINE, points=7, starts_at=T0, now=T0,
+        ).id
+        for wid in ("cafelia", "cafelia-en")
+    }  # fmt: skip
+    at = T0 + timedelta(hours=2)
+    posts = [
+        post(author(260), "Cafélia au petit-déj #ad", at),  # language fr
+        post(author(261), "Cafelia for breakfast #ad", at, language="en"),
+    ]
+    # Stored without watch memberships, as before a `tocsin watch rematch`.
+    store.write([MatchedMention(m, normalise(m.text), ()) for m in posts])
+    r = check_missions(store, NOW)
+    got = sorted((c.ambassador_id, c.mission_id) for c in r.counted)
+    # The French post is not on the English-only watch.
+    assert got == [(fr.id, mission["cafelia"]), (en.id, mission["cafelia"]),
+                   (en.id, mission["cafelia-en"])]  # fmt: skip
+
+
+def test_missions_are_checked_until_a_week_after_their_deadline(store: SQLiteStore) -> None:
+    a = enrolled(store, 270)
+    share_mission(store)
+    write(store, [post(author(270), "#ad top", T0 + timedelta(hours=2), quote_of=BRAND_POST)])
+    assert check_missions(store, DEADLINE + timedelta(days=8)).missions == 0
+    assert points.balance(store.db, a.id) == 0
+    assert ids(check_missions(store, DEADLINE + timedelta(days=6)).counted) == {a.id}

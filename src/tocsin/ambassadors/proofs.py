@@ -21,7 +21,7 @@ from tocsin.ambassadors.points import award_badges, credit
 from tocsin.ambassadors.rules import MissionKind, Post, check_proof
 from tocsin.domain import Mention
 from tocsin.errors import QueryError
-from tocsin.query import Document, Node, evaluate, parse
+from tocsin.query import Document, WatchIndex
 from tocsin.respond import audit
 from tocsin.respond._db import transaction, us
 from tocsin.store.sqlite import SQLiteStore
@@ -60,23 +60,29 @@ def _inherited(store: SQLiteStore, post: Mention) -> str | None:
     return original.mention.text if original else None
 
 
-def _watch_node(store: SQLiteStore, watch_id: str | None) -> Node | None:
+def _watch_index(store: SQLiteStore, watch_id: str | None) -> WatchIndex | None:
+    """The campaign's watch, with its language and platform restrictions."""
     watch = store.get_watch(watch_id) if watch_id else None
     if watch is None:
         return None
     try:
-        return parse(watch.query, watch=True)
+        return WatchIndex([watch])
     except QueryError:
         return None
 
 
 def _post(
-    store: SQLiteStore, m: Mission, mention: Mention, watches: tuple[str, ...], node: Node | None
+    store: SQLiteStore,
+    m: Mission,
+    mention: Mention,
+    watches: tuple[str, ...],
+    index: WatchIndex | None,
 ) -> Post:
     on_watch = False
     if m.kind is MissionKind.EXPERIENCE:
+        # Stored membership, or the query itself (before a `tocsin watch rematch`).
         on_watch = (m.watch_id in watches) or (
-            node is not None and evaluate(node, Document.from_mention(mention))
+            index is not None and bool(index.match(Document.from_mention(mention)))
         )
     return Post(
         platform=mention.platform,
@@ -97,7 +103,7 @@ def _check_one(
     store: SQLiteStore,
     m: Mission,
     a: Ambassador,
-    node: Node | None,
+    index: WatchIndex | None,
     now: datetime,
     actor: str,
     result: CheckResult,
@@ -134,7 +140,7 @@ def _check_one(
         if stored is None:
             continue
         mention = stored.mention
-        verdict = check_proof(m.spec, _post(store, m, mention, stored.watch_ids, node))
+        verdict = check_proof(m.spec, _post(store, m, mention, stored.watch_ids, index))
         if not verdict.matches:
             continue
         with transaction(db):
@@ -194,11 +200,11 @@ def check_missions(store: SQLiteStore, now: datetime, *, actor: str = "system") 
         if m.starts_at > now or m.deadline < now - LAG:
             continue
         result.missions += 1
-        node = _watch_node(store, m.watch_id) if m.kind is MissionKind.EXPERIENCE else None
+        index = _watch_index(store, m.watch_id) if m.kind is MissionKind.EXPERIENCE else None
         for a in ambassadors:
             if m.assignees and a.id not in m.assignees:
                 continue
-            if _check_one(store, m, a, node, now, actor, result):
+            if _check_one(store, m, a, index, now, actor, result):
                 rewarded.add(a.id)
     for aid in sorted(rewarded):
         result.badges += [(aid, b) for b in award_badges(store.db, aid, actor, now)]
