@@ -1108,6 +1108,39 @@ def ambassadors_list(ctx: _Context, status: str | None) -> None:
     )
 
 
+@ambassadors.command("show")
+@click.argument("ambassador_id", metavar="ID", type=int)
+@pass_ctx
+def ambassadors_show(ctx: _Context, ambassador_id: int) -> None:
+    """One ambassador: consents (version, dates), points, streak, badges, proofs, redemptions."""
+    from tocsin.ambassadors import enrolment, missions, points
+
+    now = datetime.now(UTC)
+    with open_store(ctx.settings) as store:
+        a = enrolment.get(store.db, ambassador_id)
+        consents = enrolment.consents(store.db, a.id)
+        balance, streak = points.balance(store.db, a.id), points.streak(store.db, a.id, now)
+        badges = points.badges(store.db, a.id)
+        proofs = missions.completions(store.db, ambassador_id=a.id)
+        spent = points.redemptions(store.db, a.id)
+    click.echo(
+        f"ambassador {a.id}: {terminal_safe(a.label)} ({a.platform}:{terminal_safe(a.author_id)}),"
+        f" {a.country}, {a.status.value}; name shown: {'yes' if a.public_name else 'no'}"
+    )
+    click.echo(f"points {balance} · streak {streak} weeks · badges: {', '.join(badges) or '-'}")
+    for c in consents:
+        until = f", withdrawn {c.withdrawn_at:%Y-%m-%d %H:%M}" if c.withdrawn_at else ""
+        click.echo(
+            f"consent {terminal_safe(c.version)} given {c.given_at:%Y-%m-%d %H:%M} UTC"
+            f" (recorded by {terminal_safe(c.recorded_by)}{until}): {terminal_safe(c.text, 120)}"
+        )
+    for p in proofs:
+        state = "counted" if p.counted else "flagged"
+        click.echo(f"mission {p.mission_id}: {state}, {p.posted_at:%Y-%m-%d %H:%M}: {p.reason}")
+    for r in spent:
+        click.echo(f"redemption {r.id}: reward {r.reward_id}, {r.cost} points, {r.at:%Y-%m-%d}")
+
+
 @ambassadors.command("exclude-country")
 @click.argument("country", metavar="CC")
 @click.option("--reason", required=True, help="Why the programme must not run there.")

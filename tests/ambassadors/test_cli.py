@@ -75,6 +75,9 @@ def test_programme_from_the_command_line(
     assert code == 0 and "balance 5" in out, err
     code, _, err = run(capsys, db, "rewards", "redeem", "1", "--ambassador", "2")
     assert code == 1 and err.startswith("error: not enough points")
+    code, out, _ = run(capsys, db, "ambassadors", "show", "1")
+    assert code == 0 and "consent v1 given" in out and "I agree to disclose" in out
+    assert "points 5" in out and "first-mission" in out and "mission 1: counted" in out
     code, out, _ = run(capsys, db, "ambassadors", "opt-out", "1")
     code, out, _ = run(capsys, db, "ambassadors", "list")
     assert "opted_out" in out and "enrolled" in out
