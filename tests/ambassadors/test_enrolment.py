@@ -89,7 +89,8 @@ def test_erasure_keeps_history_without_personal_fields(store: SQLiteStore) -> No
         watch_id="cafelia", deadline=NOW, points=5, starts_at=T0, now=T0,
     )  # fmt: skip
     secret = "Cafélia chez moi à Lyon, rue X #ad"
-    write(store, [post(author(304), secret, T0 + timedelta(hours=2), url="https://x.com/u/1")])
+    proof = post(author(304), secret, T0 + timedelta(hours=2), url="https://x.com/u/1")
+    write(store, [proof])
     assert len(check_missions(store, NOW).counted) == 1
     erased = enrolment.erase(store.db, a.id, "admin", now=NOW)
     assert erased.status is Status.OPTED_OUT and erased.erased_at == NOW
@@ -99,7 +100,7 @@ def test_erasure_keeps_history_without_personal_fields(store: SQLiteStore) -> No
     assert points.balance(store.db, a.id) == 5  # the ledger holds no personal data: it stays
     assert experiences.published(store.db) == []
     log = orjson.dumps([e.details for e in audit.entries(store.db, limit=1000)]).decode()
-    assert "Lyon" not in log and "user304" not in log
+    assert "Lyon" not in log and "u304" not in log and proof.native_id not in log
     with pytest.raises(Conflict, match="erased already"):
         enrolment.erase(store.db, a.id, "admin")
     assert enrolment.erase_author(store.db, "x", "u304", "admin") is None  # the id is gone

@@ -267,3 +267,60 @@ def test_missions_are_checked_until_a_week_after_their_deadline(store: SQLiteSto
     assert check_missions(store, DEADLINE + timedelta(days=8)).missions == 0
     assert points.balance(store.db, a.id) == 0
     assert ids(check_missions(store, DEADLINE + timedelta(days=6)).counted) == {a.id}
+
+
+def test_assigned_closed_and_incident_missions(store: SQLiteStore) -> None:
+    chosen, other = enrolled(store, 280), enrolled(store, 281)
+    store.db.execute(
+        "INSERT INTO incidents (id, watch_id, story, status, onset, opened_at, last_signal_at, "
+        "severity, peak_severity, alerted_severity, kinds, signal_count, buckets, max_score, "
+        "updated_at) VALUES ('cafelia-1', 'cafelia', '', 'open', 0, 0, 0, 5, 5, 5, '[]', 1, 1, "
+        "1.0, 0)"
+    )
+    m = missions.add(
+        store.db, "share", "manager", title="Calm it down", instructions="Quote it, #ad",
+        incident_id="cafelia-1", target=("x", BRAND_POST), deadline=DEADLINE, points=5,
+        starts_at=T0, assignees=[chosen.id], now=T0,
+    )  # fmt: skip
+    assert (m.watch_id, m.incident_id, m.assignees) == ("cafelia", "cafelia-1", (chosen.id,))
+    closed = share_mission(store)
+    missions.close(store.db, closed.id, "manager", now=T0)
+    at = T0 + timedelta(hours=2)
+    write(
+        store,
+        [
+            post(author(280), "Voilà #ad", at, quote_of=BRAND_POST),
+            post(author(281), "Voilà #ad", at, quote_of=BRAND_POST),
+        ],
+    )
+    r = check_missions(store, NOW)
+    assert [(c.ambassador_id, c.mission_id) for c in r.counted] == [(chosen.id, m.id)]
+    assert points.balance(store.db, other.id) == 0
+    with pytest.raises(Conflict, match="closed already"):
+        missions.close(store.db, closed.id, "manager")
+
+
+@pytest.mark.parametrize(
+    ("kw", "message"),
+    [
+        ({"kind": "boast"}, "one of share, answer, experience"),
+        ({"watch_id": None}, "tied to a campaign"),
+        ({"kind": "answer", "target": None}, "thread"),
+        ({"target": None}, "post to share, a link or a hashtag"),
+        ({"deadline": T0}, "after the start"),
+        ({"points": -1}, "between 0 and"),
+        ({"title": " "}, "title"),
+    ],
+)
+def test_invalid_missions_are_refused(
+    store: SQLiteStore, kw: dict[str, object], message: str
+) -> None:
+    args: dict[str, object] = {
+        "kind": "share", "title": "t", "instructions": "i", "watch_id": "cafelia",
+        "target": ("x", BRAND_POST), "deadline": DEADLINE, "points": 1, "starts_at": T0,
+    }  # fmt: skip
+    args.update(kw)
+    kind = args.pop("kind")
+    with pytest.raises(Conflict, match=message):
+        missions.add(store.db, kind, "manager", **args)  # type: ignore[arg-type]
+    assert missions.list_missions(store.db) == []

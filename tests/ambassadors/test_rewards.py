@@ -119,3 +119,18 @@ def test_two_racing_redemptions_spend_the_points_once(tmp_path: Path) -> None:
     assert len(points.redemptions(first.db, a.id)) == 5
     first.close()
     second.close()
+
+
+def test_a_withdrawn_reward_leaves_the_catalogue(store: SQLiteStore) -> None:
+    a = enrolled(store, 404)
+    give(store.db, a.id, 100)
+    cap = points.add_reward(store.db, "Cap", 10, "manager", now=T0)
+    with pytest.raises(Conflict, match="exists already"):
+        points.add_reward(store.db, "Cap", 5, "manager")
+    points.withdraw_reward(store.db, cap.id, "manager", now=NOW)
+    assert points.list_rewards(store.db) == []
+    assert [r.id for r in points.list_rewards(store.db, active_only=False)] == [cap.id]
+    with pytest.raises(Conflict, match="withdrawn"):
+        points.redeem(store.db, cap.id, a.id, "agent1")
+    actions = [e.action for e in audit.entries(store.db, target=f"reward:{cap.id}")]
+    assert actions == ["reward.withdraw", "reward.add"]

@@ -251,6 +251,20 @@ def add_reward(
     return get_reward(db, reward_id)
 
 
+def withdraw_reward(
+    db: sqlite3.Connection, reward_id: int, actor: str, *, now: datetime | None = None
+) -> Reward:
+    """Take a reward out of the catalogue; redemptions already made stay."""
+    now = now or now_utc()
+    with transaction(db):
+        reward = get_reward(db, reward_id)
+        if not reward.active:
+            raise Conflict(f"reward {reward.id} is withdrawn already")
+        db.execute("UPDATE rewards SET active = 0 WHERE id = ?", (reward.id,))
+        audit.record(db, actor, "reward.withdraw", f"reward:{reward.id}", at=now)
+    return get_reward(db, reward_id)
+
+
 def redeem(
     db: sqlite3.Connection,
     reward_id: int,

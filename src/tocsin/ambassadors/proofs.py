@@ -167,6 +167,7 @@ def _check_one(
             completion_id = int(cur.lastrowid or 0)
             if verdict.counted:
                 credit(db, a.id, m.points, completion_id, now)
+            # The post is named by the completion (its id there is erasable), not in the log.
             audit.record(
                 db,
                 actor,
@@ -175,7 +176,6 @@ def _check_one(
                 {
                     "ambassador": a.id,
                     "completion": completion_id,
-                    "mention": f"{a.platform}/{native_id}",
                     "reason": verdict.reason,
                     "disclosure": verdict.disclosure,
                     "points": m.points if verdict.counted else 0,
