@@ -127,3 +127,25 @@ def test_a_re_imported_post_brings_its_repost_count_and_rings_once() -> None:
     assert s.details["view"] == "cascade" and s.details["reposts_seen"] == 400
     assert s.observed is not None and s.observed >= 400
     assert d.observe("w", t1 + timedelta(hours=1), [again]) == []
+
+
+def test_the_watch_learns_its_cascades_timescale() -> None:
+    """Twelve finished cascades of 20+ reposts with a 15-minute memory move the prior's centre
+    from the configured hour to about 15 minutes."""
+    rng = random.Random(7)
+    d = HighReachDetector()
+    assert d.timescale_prior() == (3600.0, 1.0)
+    t = bucket_times(1)[0]
+    for k in range(12):
+        start = t + timedelta(hours=k)
+        root = post("honte", start, label="negative", followers=500)
+        times = [s for s in cascade(rng, 25.0, 0.3, 900.0) if s < 3600]
+        reposts = [
+            post("RT", start + timedelta(seconds=s), label=None, repost_of=root.native_id)
+            for s in times
+        ]
+        d.update(start, [root, *reposts])
+    d.update(t + timedelta(days=4), [])  # they all end (48 hours)
+    assert len(d.timescales) >= 10 and not d.roots
+    centre, _ = d.timescale_prior()
+    assert 450 <= centre <= 1800

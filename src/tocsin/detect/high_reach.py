@@ -13,7 +13,9 @@ Input per bucket: the bucket's mentions. Two views, each a surprise:
 
 Until the watch has ``min_history`` posts (``min_cascades`` finished cascades), a fixed rule
 stands in for the tail: surprise ``3.4 · log(value) / log(floor)``, so the floor itself just
-rings. Each post rings once. Posts and cascades that ring are not learned.
+rings. Each post rings once. Posts and cascades that ring are not learned. The forecast's prior
+on the timescale of a cascade's memory is the configured one until 10 finished cascades of 20+
+reposts have taught the watch its own (their median fitted timescale).
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ from tocsin.domain import Mention, Signal
 
 Key = tuple[str, str]
 _FLOOR_SURPRISE = 3.4
+_FIT_REPOSTS = 20  # a finished cascade this large teaches the watch its timescale …
+_FIT_CASCADES = 10  # … once it has this many
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,7 @@ class HighReachDetector:
         self.audience = SortedWindow(cfg.reach_window)  # log10(1 + followers) per post
         self.sizes = SortedWindow(1_000)  # log10(1 + final reposts) of finished cascades
         self.roots: dict[Key, _Root] = {}
+        self.timescales = SortedWindow(200)  # ln(fitted timescale) of finished large cascades
         self.rung: dict[Key, float] = {}  # reach posts that rang, by time
 
     # -- reading a bucket ---------------------------------------------------------------------
@@ -131,6 +136,14 @@ class HighReachDetector:
             return tail_surprise(window, math.log10(1.0 + value))
         return _FLOOR_SURPRISE * math.log(1.0 + value) / math.log(1.0 + floor)
 
+    def timescale_prior(self) -> tuple[float, float]:
+        """(centre, spread) of the prior on a cascade's timescale: the median of this watch's
+        finished cascades once it has ``_FIT_CASCADES`` of them, else the configured one."""
+        w = self.timescales
+        if len(w) >= _FIT_CASCADES:
+            return math.exp(w.sorted[len(w) // 2]), self.config.timescale_spread
+        return self.config.timescale, self.config.timescale_spread
+
     @staticmethod
     def _top(window: SortedWindow, fallback: float) -> float:
         if len(window) == 0:
@@ -160,11 +173,7 @@ class HighReachDetector:
             if root.rung or len(root.times) + len(new) < cfg.min_reposts:
                 continue
             times = sorted([*root.times, *(max(0.0, s - root.created) for s in new)])
-            fc = forecast_cascade(
-                times,
-                times[-1],
-                timescale=(cfg.timescale, cfg.timescale_spread),
-            )
+            fc = forecast_cascade(times, times[-1], timescale=self.timescale_prior())
             s = self._surprise(self.sizes, fc.final, cfg.min_cascade, cfg.min_cascades)
             details = (
                 ("reposts_seen", fc.seen),
@@ -217,6 +226,10 @@ class HighReachDetector:
             del self.roots[key]
             if root.times and not root.loud:
                 self.sizes.update(math.log10(1.0 + len(root.times)))
+                if len(root.times) >= _FIT_REPOSTS:
+                    ended = now - root.created  # seconds: no repost since, it is over
+                    fc = forecast_cascade(root.times, ended, timescale=self.timescale_prior())
+                    self.timescales.update(math.log(fc.timescale))
         self.rung = {k: v for k, v in self.rung.items() if v >= now - cfg.horizon}
 
     # -- signals -----------------------------------------------------------------------------
