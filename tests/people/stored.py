@@ -16,7 +16,7 @@ Watch ``acme``. Over a week (``T0`` to ``T0 + 7 days``), with sentiment given:
 - ``bot0`` … ``bot11`` (x:b0…): accounts never heard before post near-identical negative posts
   with the same link within 80 seconds on day 5 — the coordinated group;
 - ``riser`` (x:r1, 150 followers) posts once on day 1, unnoticed, then on day 6 a post that
-  twelve background accounts repost — a rising voice over the last two days;
+  24 background accounts repost — a rising voice over the last two days;
 - 60 ``bg`` accounts post ordinary mixed posts and a few replies between them.
 """
 
@@ -176,7 +176,7 @@ def _posts(rng: np.random.Generator) -> Iterator[Mention]:
         "neutral",
     )
     yield noticed
-    for i in range(12):
+    for i in range(24):
         yield post(
             background[i],
             noticed.created_at + timedelta(minutes=20 + 9 * i),

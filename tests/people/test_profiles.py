@@ -76,7 +76,7 @@ def test_running_again_counts_nothing_twice() -> None:
     first = update_profiles(store)
     before = _dump(store.db)
     again = update_profiles(store)
-    assert first.posts == len(posts) == 325 and first.rebuilt == ("acme",)
+    assert first.posts == len(posts) == 337 and first.rebuilt == ("acme",)
     assert again.posts == 0 and again.mentions_read == 0
     assert _dump(store.db) == before
 

@@ -1,0 +1,294 @@
+"""Signals of possible coordination: evidence with a confidence, never an accusation.
+
+Many accounts posting the same thing at the same moment can be a campaign, a copy-paste
+"share this" button, a quiz result or a meme. What Tocsin shows is the evidence and a
+confidence (0-1) that the pattern is unusual, worded as "possible coordination".
+
+- **near-identical posts**: original posts (reposts left out) are normalised (case, accents,
+  look-alikes, links, @handles, #hashtags, digits and punctuation removed), cut into word
+  3-shingles and compared by MinHash (64 hashes, 16 bands of 4) then exact Jaccard on the
+  candidates; posts at ``similarity`` or more are grouped, groups split where two consecutive
+  posts are more than ``max_gap`` apart, and a group counts with ``min_authors`` distinct
+  accounts or more (one account repeating itself is not coordination);
+- **shared links**: the same link (host and path, lower-case host, query and fragment dropped)
+  posted by ``min_authors`` accounts or more within ``max_gap`` of each other, outside any
+  near-identical group.
+
+Each group's features, all 0-1: ``new_or_low_history`` (share of accounts first seen less than
+``young`` before the group's first post, or with at most ``low_history_posts`` posts stored),
+``synchronised`` (largest share of the group's posts within ``sync_seconds``), ``shared_link``
+(share of posts carrying the group's most common link), and ``size``
+(``1 - exp(-(authors - min_authors + 1) / 4)``). Confidence:
+
+    near-identical: size * (0.4 + 0.3 new_or_low_history + 0.2 synchronised + 0.1 shared_link)
+    shared link:    size * (0.2 + 0.5 new_or_low_history + 0.3 synchronised)
+
+so identical text from established accounts spread over hours stays below 0.4, and a burst of
+identical text with the same link from accounts never heard before nears 1.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import numpy as np
+
+from tocsin.domain import Author, Mention
+from tocsin.query.normalise import normalise
+
+_URL = re.compile(r"https?://\S+")
+_NOISE = re.compile(r"[@#]\w+|\d+|[^\w\s]|_")
+_PRIME = (1 << 61) - 1
+_NUM_PERM, _BANDS = 64, 16
+_ROWS = _NUM_PERM // _BANDS
+_rng = np.random.default_rng(20261122)
+_A = _rng.integers(1, 1 << 32, _NUM_PERM, dtype=np.uint64)
+_B = _rng.integers(0, 1 << 32, _NUM_PERM, dtype=np.uint64)
+
+PostKey = tuple[str, str]
+Account = tuple[str, str]  # (platform, author id)
+
+
+@dataclass(frozen=True, slots=True)
+class CoordinationRules:
+    min_authors: int = 3
+    similarity: float = 0.7
+    min_words: int = 5  # shorter posts ("love it!") are too common to compare
+    max_gap: timedelta = timedelta(minutes=30)
+    sync_seconds: float = 120.0
+    young: timedelta = timedelta(days=2)
+    low_history_posts: int = 3
+
+
+@dataclass(frozen=True)
+class CoordinationSignal:
+    """``authors`` are pseudonyms; ``summary`` says "possible coordination" and what was seen."""
+
+    kind: str  # near_identical | shared_link
+    confidence: float
+    summary: str
+    authors: tuple[str, ...]
+    mention_keys: tuple[PostKey, ...]
+    first_at: datetime
+    last_at: datetime
+    evidence: dict[str, Any]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "confidence": self.confidence,
+            "summary": self.summary,
+            "authors": list(self.authors),
+            "mention_keys": [list(k) for k in self.mention_keys],
+            "first_at": self.first_at.isoformat(),
+            "last_at": self.last_at.isoformat(),
+            "evidence": self.evidence,
+        }
+
+
+def words(text: str) -> list[str]:
+    """A post's words after normalisation, without links, handles, hashtags, digits."""
+    return _NOISE.sub(" ", normalise(_URL.sub(" ", text))).split()
+
+
+def shingles(tokens: Sequence[str], size: int = 3) -> set[str]:
+    if len(tokens) <= size:
+        return {" ".join(tokens)}
+    return {" ".join(tokens[i : i + size]) for i in range(len(tokens) - size + 1)}
+
+
+def minhash(items: set[str]) -> np.ndarray:
+    """64 min-hashes of a set of strings (universal hashing of a 32-bit hash of each)."""
+    base = np.array(
+        [int.from_bytes(hashlib.blake2b(s.encode(), digest_size=4).digest(), "big") for s in items],
+        dtype=np.uint64,
+    )
+    values = (base[:, None] * _A[None, :] + _B[None, :]) % np.uint64(_PRIME)
+    result: np.ndarray = values.min(axis=0)
+    return result
+
+
+def link_key(url: str) -> str:
+    """``host/path``: lower-case host, no scheme, query, fragment or trailing slash."""
+    parts = urlsplit(url.strip())
+    host = parts.netloc.lower().removeprefix("www.")
+    return f"{host}{parts.path.rstrip('/')}" if host else url.strip().lower()
+
+
+class _Groups:
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def union(self, i: int, j: int) -> None:
+        a, b = self.find(i), self.find(j)
+        if a != b:
+            self.parent[max(a, b)] = min(a, b)
+
+
+def near_identical_groups(posts: Sequence[Mention], rules: CoordinationRules) -> list[list[int]]:
+    """Indices of ``posts`` grouped by near-identical text (singletons left out)."""
+    sets: dict[int, set[str]] = {}
+    for i, m in enumerate(posts):
+        if m.repost_of:
+            continue
+        tokens = words(m.text)
+        if len(tokens) >= rules.min_words:
+            sets[i] = shingles(tokens)
+    groups = _Groups(len(posts))
+    buckets: dict[tuple[int, bytes], list[int]] = {}
+    for i, items in sets.items():
+        signature = minhash(items)
+        for band in range(_BANDS):
+            chunk = signature[band * _ROWS : (band + 1) * _ROWS].tobytes()
+            buckets.setdefault((band, chunk), []).append(i)
+    for members in buckets.values():
+        first = members[0]
+        for other in members[1:]:
+            if groups.find(first) == groups.find(other):
+                continue
+            a, b = sets[first], sets[other]
+            if len(a & b) / len(a | b) >= rules.similarity:
+                groups.union(first, other)
+    found: dict[int, list[int]] = {}
+    for i in sets:
+        found.setdefault(groups.find(i), []).append(i)
+    return [g for g in found.values() if len(g) > 1]
+
+
+def _bursts(indices: list[int], posts: Sequence[Mention], gap: timedelta) -> list[list[int]]:
+    ordered = sorted(indices, key=lambda i: (posts[i].created_at, posts[i].native_id))
+    out: list[list[int]] = [[ordered[0]]]
+    for i in ordered[1:]:
+        if posts[i].created_at - posts[out[-1][-1]].created_at > gap:
+            out.append([])
+        out[-1].append(i)
+    return out
+
+
+def _synchronised(times: Sequence[datetime], seconds: float) -> tuple[float, int]:
+    """(largest share of ``times`` within ``seconds`` of each other, that count)."""
+    ordered = sorted(t.timestamp() for t in times)
+    best, lo = 0, 0
+    for hi, t in enumerate(ordered):
+        while t - ordered[lo] > seconds:
+            lo += 1
+        best = max(best, hi - lo + 1)
+    return best / len(ordered), best
+
+
+def coordination_signals(
+    posts: Sequence[Mention],
+    history: Mapping[Account, tuple[datetime, int]],
+    key_of: Callable[[Author], str],
+    rules: CoordinationRules | None = None,
+) -> list[CoordinationSignal]:
+    """Pure. ``history`` gives, per account, when it was first seen and how many posts are
+    stored for it (all watches); an account missing from it counts as never heard before.
+    Strongest first."""
+    rules = rules or CoordinationRules()
+    out: list[CoordinationSignal] = []
+    covered: set[int] = set()
+    for group in near_identical_groups(posts, rules):
+        for burst in _bursts(group, posts, rules.max_gap):
+            signal = _signal("near_identical", burst, posts, history, key_of, rules)
+            if signal is not None:
+                out.append(signal)
+                covered.update(burst)
+    by_link: dict[str, list[int]] = {}
+    for i, m in enumerate(posts):
+        if i in covered or m.repost_of:
+            continue
+        for link in dict.fromkeys(link_key(u) for u in m.links):
+            by_link.setdefault(link, []).append(i)
+    for indices in by_link.values():
+        for burst in _bursts(indices, posts, rules.max_gap):
+            signal = _signal("shared_link", burst, posts, history, key_of, rules)
+            if signal is not None:
+                out.append(signal)
+    return sorted(out, key=lambda s: (-s.confidence, s.first_at))
+
+
+def _signal(
+    kind: str,
+    burst: list[int],
+    posts: Sequence[Mention],
+    history: Mapping[Account, tuple[datetime, int]],
+    key_of: Callable[[Author], str],
+    rules: CoordinationRules,
+) -> CoordinationSignal | None:
+    chosen = [posts[i] for i in burst]
+    accounts = list(dict.fromkeys((m.platform, m.author.id) for m in chosen))
+    if len(accounts) < rules.min_authors:
+        return None
+    first_at = min(m.created_at for m in chosen)
+    last_at = max(m.created_at for m in chosen)
+    new = 0
+    for account in accounts:
+        seen = history.get(account)
+        if seen is None:
+            new += 1
+            continue
+        first_seen, count = seen
+        if first_seen >= first_at - rules.young or count <= rules.low_history_posts:
+            new += 1
+    new_share = new / len(accounts)
+    sync, in_window = _synchronised([m.created_at for m in chosen], rules.sync_seconds)
+    links = Counter(link for m in chosen for link in dict.fromkeys(link_key(u) for u in m.links))
+    top_link, link_posts = links.most_common(1)[0] if links else ("", 0)
+    link_share = link_posts / len(chosen)
+    size = 1 - math.exp(-(len(accounts) - rules.min_authors + 1) / 4)
+    if kind == "near_identical":
+        confidence = size * (0.4 + 0.3 * new_share + 0.2 * sync + 0.1 * link_share)
+        what = "near-identical text"
+    else:
+        confidence = size * (0.2 + 0.5 * new_share + 0.3 * sync)
+        what = f"the same link ({top_link})"
+    span = (last_at - first_at).total_seconds()
+    summary = (
+        f"possible coordination: {len(accounts)} accounts posted {what} within "
+        f"{_duration(span)}; {new} of them new or with little history; {in_window} posts "
+        f"within {rules.sync_seconds:g} s"
+    )
+    evidence = {
+        "accounts": len(accounts),
+        "posts": len(chosen),
+        "new_or_low_history": round(new_share, 3),
+        "synchronised": round(sync, 3),
+        "shared_link": round(link_share, 3),
+        "link": top_link,
+        "span_seconds": round(span, 1),
+        "size": round(size, 3),
+    }
+    keys = tuple(dict.fromkeys(key_of(m.author) for m in chosen))
+    return CoordinationSignal(
+        kind,
+        round(confidence, 3),
+        summary,
+        keys,
+        tuple(m.key for m in chosen),
+        first_at,
+        last_at,
+        evidence,
+    )
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"

@@ -1,0 +1,195 @@
+"""Who started an incident and who amplified it, from the incident's posts.
+
+- **started**: the authors of the earliest original posts (neither reposts nor replies) of the
+  incident, among its negative posts when any is analysed as negative; with how much each was
+  picked up (reposted, quoted or answered within the incident);
+- **amplified**: the authors whose posts were most reposted or quoted within the incident
+  (reposts and quotes seen among its posts, then the repost counts the platforms report), the
+  positive ones left out: spreading praise does not amplify a bad buzz.
+
+An incident's posts are the watch's posts from its onset to its resolution (or its last signal
+plus one bucket), as in its explanation; a hashtag story keeps the posts with that hashtag.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from tocsin.domain import Author, Incident, Mention
+from tocsin.people.pseudonym import author_key
+from tocsin.people.watch_graph import resolve
+from tocsin.store.sqlite import SQLiteStore
+from tocsin.store.sqlite_incidents import SQLiteIncidents
+from tocsin.store.sqlite_people import SQLitePeople
+
+PostKey = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class IncidentRole:
+    role: str  # started | amplified
+    key: str
+    platform: str
+    score: float
+    reasons: tuple[str, ...]
+    evidence: dict[str, Any]
+    examples: tuple[PostKey, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "role": self.role,
+            "key": self.key,
+            "platform": self.platform,
+            "score": self.score,
+            "reasons": list(self.reasons),
+            "evidence": self.evidence,
+            "examples": [list(k) for k in self.examples],
+        }
+
+
+@dataclass(frozen=True)
+class IncidentRoles:
+    """``sentiment`` is, per author key, their posts in the incident by label (and
+    ``unknown``): what "who can help" needs to leave out an ambassador who is upset too."""
+
+    incident_id: str
+    posts_read: int
+    started: list[IncidentRole]
+    amplified: list[IncidentRole]
+    sentiment: dict[str, Counter[str]] = field(default_factory=dict)
+
+
+def incident_roles(
+    posts: Sequence[Mention],
+    key_of: Callable[[Author], str],
+    post_author: Mapping[PostKey, str],
+    *,
+    onset: datetime,
+    incident_id: str = "",
+    limit: int = 5,
+) -> IncidentRoles:
+    """Pure: ``post_author`` maps a post key to its author's key (for posts reposted or quoted
+    from before the incident too)."""
+    keys = [key_of(m.author) for m in posts]
+    sentiment: dict[str, Counter[str]] = {}
+    for m, k in zip(posts, keys, strict=True):
+        sentiment.setdefault(k, Counter())[m.sentiment.label if m.sentiment else "unknown"] += 1
+    picked: Counter[str] = Counter()  # reposts, quotes and replies received within the incident
+    spread: Counter[str] = Counter()  # reposts and quotes only
+    spread_posts: dict[str, Counter[PostKey]] = {}
+    own = {k: m.platform for m, k in zip(posts, keys, strict=True)}
+    for m, k in zip(posts, keys, strict=True):
+        for ref, spreads in ((m.repost_of, True), (m.quote_of, True), (m.reply_to, False)):
+            if not ref:
+                continue
+            target = post_author.get((m.platform, ref))
+            if target is None or target == k:
+                continue
+            picked[target] += 1
+            if spreads and not _positive(m):
+                spread[target] += 1
+                spread_posts.setdefault(target, Counter())[(m.platform, ref)] += 1
+
+    originals = [
+        (m, k) for m, k in zip(posts, keys, strict=True) if not (m.repost_of or m.reply_to)
+    ]
+    negative = [(m, k) for m, k in originals if m.sentiment and m.sentiment.label == "negative"]
+    pool = sorted(negative or originals, key=lambda mk: (mk[0].created_at, mk[0].native_id))
+    started: list[IncidentRole] = []
+    for m, k in pool:
+        if len(started) >= limit:
+            break
+        if any(r.key == k for r in started):
+            continue
+        minutes = (m.created_at - onset).total_seconds() / 60
+        evidence = {
+            "first_post_at": m.created_at.isoformat(),
+            "minutes_after_onset": round(minutes, 1),
+            "followers": m.author.followers,
+            "posts_in_incident": sum(sentiment[k].values()),
+            "picked_up": picked[k],
+        }
+        reasons = (
+            f"among the first {'negative ' if negative else ''}posts, "
+            f"{minutes:+.0f} min from the onset",
+            f"picked up {_times(picked[k])} within the incident",
+        )
+        # Earliest first: the score falls with each later starter.
+        score = float(limit - len(started))
+        started.append(IncidentRole("started", k, m.platform, score, reasons, evidence, (m.key,)))
+
+    reported: Counter[str] = Counter()
+    for m, k in zip(posts, keys, strict=True):
+        if not m.repost_of and not _positive(m):
+            reported[k] += m.metrics.reposts or 0
+    ranked = sorted(
+        (k for k in set(spread) | set(reported) if spread[k] or reported[k]),
+        key=lambda k: (-spread[k], -reported[k], k),
+    )
+    amplified = []
+    for k in ranked[:limit]:
+        evidence = {"reposted_or_quoted_here": spread[k], "reposts_reported": reported[k]}
+        reasons = (
+            f"reposted or quoted {_times(spread[k])} within the incident",
+            f"{reported[k]:,} reposts reported by the platforms on their posts in it",
+        )
+        examples = tuple(p for p, _ in spread_posts.get(k, Counter()).most_common(3))
+        amplified.append(
+            IncidentRole(
+                "amplified",
+                k,
+                own.get(k) or (examples[0][0] if examples else ""),
+                float(spread[k] or reported[k]),
+                reasons,
+                evidence,
+                examples,
+            )
+        )
+    return IncidentRoles(incident_id, len(posts), started, amplified, sentiment)
+
+
+def _positive(m: Mention) -> bool:
+    return m.sentiment is not None and m.sentiment.label == "positive"
+
+
+def _times(n: int) -> str:
+    return "once" if n == 1 else f"{n} times"
+
+
+def incident_posts(
+    store: SQLiteStore, incident: Incident, bucket: timedelta, *, limit: int = 5_000
+) -> list[Mention]:
+    """The incident's posts, oldest first (its newest ``limit``)."""
+    end = incident.resolved_at or (incident.last_signal_at + bucket)
+    posts = SQLiteIncidents(store.db).mentions(incident.watch_id, incident.onset, end, limit=limit)
+    kind, _, subject = incident.story.partition(":")
+    if kind == "hashtag_hijack" and subject:
+        tag = subject.lstrip("#").lower()
+        posts = [m for m in posts if tag in {h.lstrip("#").lower() for h in m.hashtags}]
+    return posts
+
+
+def roles_of_incident(
+    store: SQLiteStore,
+    incident: Incident,
+    bucket: timedelta = timedelta(hours=1),
+    *,
+    limit: int = 5,
+    posts: int = 5_000,
+) -> IncidentRoles:
+    """Who started ``incident`` and who amplified it, read from the store."""
+    found = incident_posts(store, incident, bucket, limit=posts)
+    secret = SQLitePeople(store.db).secret()
+    by_post, _ = resolve(store, found, secret)
+    return incident_roles(
+        found,
+        lambda a: author_key(secret, a.platform, a.id),
+        by_post,
+        onset=incident.onset,
+        incident_id=incident.id,
+        limit=limit,
+    )

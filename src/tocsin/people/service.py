@@ -1,0 +1,119 @@
+"""What the CLI and the web pages call: profiles brought up to date, then segments, coordination
+signals and "who can help" read from the store, with identities put back for display.
+
+Every function here reads the store; the rules live in the pure modules (``segments``,
+``coordination``, ``incident_roles``, ``helpers``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from tocsin.domain import Incident
+from tocsin.people.coordination import CoordinationRules, CoordinationSignal, coordination_signals
+from tocsin.people.helpers import Helper, who_can_help
+from tocsin.people.incident_roles import IncidentRoles, roles_of_incident
+from tocsin.people.profiles import update_profiles
+from tocsin.people.pseudonym import author_key
+from tocsin.people.segments import SegmentRules, watch_segments
+from tocsin.store.sqlite import SQLiteStore
+from tocsin.store.sqlite_incidents import SQLiteIncidents
+from tocsin.store.sqlite_people import SQLitePeople
+from tocsin.store.times import from_us
+
+COORDINATION_WINDOW = timedelta(days=7)
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """Who a pseudonym is, for display only (from ``authors``, never stored with profiles)."""
+
+    platform: str
+    author_id: str
+    handle: str
+    display_name: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.platform}:{self.handle or self.author_id}"
+
+
+def identities(store: SQLiteStore, keys: list[str]) -> dict[str, Identity]:
+    """Pseudonym -> identity, for the keys whose author still has a stored post."""
+    found = SQLitePeople(store.db).identities(keys)
+    return {k: Identity(*v) for k, v in found.items()}
+
+
+def watch_coordination(
+    store: SQLiteStore,
+    watch_id: str,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    rules: CoordinationRules | None = None,
+    max_posts: int = 20_000,
+) -> list[CoordinationSignal]:
+    """Coordination signals among the watch's posts in ``[since, until)`` (default: the week
+    before its latest post), strongest first."""
+    if until is None:
+        row = store.db.execute(
+            "SELECT max(created_at) FROM mention_watches WHERE watch_id = ?", (watch_id,)
+        ).fetchone()
+        if row[0] is None:
+            return []
+        until = from_us(row[0] + 1)
+    since = since or until - COORDINATION_WINDOW
+    posts = SQLiteIncidents(store.db).mentions(watch_id, since, until, limit=max_posts)
+    people = SQLitePeople(store.db)
+    history = {
+        account: (from_us(first), count)
+        for account, (first, count) in people.account_history(
+            [(m.platform, m.author.id) for m in posts]
+        ).items()
+    }
+    secret = people.secret()
+    return coordination_signals(
+        posts, history, lambda a: author_key(secret, a.platform, a.id), rules
+    )
+
+
+@dataclass(frozen=True)
+class HelpReport:
+    incident: Incident
+    roles: IncidentRoles
+    helpers: list[Helper]
+
+
+def helpers_for_incident(
+    store: SQLiteStore,
+    incident: Incident,
+    bucket: timedelta = timedelta(hours=1),
+    *,
+    limit: int = 10,
+    rules: SegmentRules | None = None,
+    update: bool = True,
+) -> HelpReport:
+    """Who started and amplified ``incident``, and who can help (profiles updated first unless
+    ``update`` is false)."""
+    if update:
+        update_profiles(store)
+    end = incident.resolved_at or (incident.last_signal_at + bucket)
+    segments = watch_segments(
+        store,
+        incident.watch_id,
+        names=("ambassadors", "critics", "brand-managers"),
+        limit=50,
+        now=end,
+        rules=rules,
+    ).segments
+    roles = roles_of_incident(store, incident, bucket)
+    helpers = who_can_help(
+        roles,
+        critics=segments["critics"],
+        brand_managers=segments["brand-managers"],
+        ambassadors=segments["ambassadors"],
+        onset=incident.onset,
+        limit=limit,
+    )
+    return HelpReport(incident, roles, helpers)
