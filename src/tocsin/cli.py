@@ -1530,6 +1530,250 @@ def incidents_show(ctx: _Context, incident_id: str, bucket_minutes: int, as_json
         click.echo(line)  # lines() makes post texts terminal-safe
 
 
+@incidents.command("helpers")
+@click.argument("incident_id", metavar="ID")
+@_BUCKET_OPTION
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 1_000))
+@click.option("--json", "as_json", is_flag=True, help="Roles and suggestions as JSON.")
+@pass_ctx
+def incidents_helpers(
+    ctx: _Context, incident_id: str, bucket_minutes: int, limit: int, as_json: bool
+) -> None:
+    """Who can help on an incident: critics to engage first and ambassadors to mobilise,
+    ranked with reasons and the playbook's advice; who started and who amplified it."""
+    import orjson
+
+    from tocsin.people.service import helpers_for_incident, identities
+    from tocsin.store.sqlite_incidents import SQLiteIncidents
+
+    with open_store(ctx.settings) as store:
+        inc = SQLiteIncidents(store.db).get(incident_id)
+        if inc is None:
+            raise UsageError(f"no incident {incident_id!r} (tocsin incidents list)")
+        report = helpers_for_incident(store, inc, timedelta(minutes=bucket_minutes), limit=limit)
+        roles = report.roles.started + report.roles.amplified
+        names = identities(store, [h.key for h in report.helpers] + [r.key for r in roles])
+    label = {k: v.label for k, v in names.items()}
+    if as_json:
+        data = {
+            "incident": inc.id,
+            "started": [{**r.as_dict(), "author": label.get(r.key)} for r in report.roles.started],
+            "amplified": [
+                {**r.as_dict(), "author": label.get(r.key)} for r in report.roles.amplified
+            ],
+            "helpers": [{**h.as_dict(), "author": label.get(h.key)} for h in report.helpers],
+        }
+        click.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
+        return
+    click.echo(f"incident {inc.id} · {report.roles.posts_read:,} posts read")
+    for title, found in (
+        ("Started it", report.roles.started),
+        ("Amplified it", report.roles.amplified),
+    ):
+        click.echo(f"{title}:" + ("" if found else " nobody stands out"))
+        for r in found:
+            who = terminal_safe(label.get(r.key, r.key), 60)
+            click.echo(f"  {who} ({'; '.join(r.reasons)})")
+    for action, title in (("engage", "Engage first"), ("mobilise", "Mobilise")):
+        click.echo("")
+        click.echo(f"{title}:")
+        shown = [h for h in report.helpers if h.action == action]
+        if not shown:
+            click.echo("  nobody suggested")
+        for h in shown:
+            who = terminal_safe(label.get(h.key, h.key), 60)
+            click.echo(f"  {h.rank}. {who} · {h.role} · priority {h.priority}")
+            for reason in h.reasons:
+                click.echo(f"     why: {reason}")
+            for advice in h.advice:
+                click.echo(f"     - {advice}")
+
+
+# -- authors ----------------------------------------------------------------------------------
+
+_SEGMENT_EVIDENCE = {
+    "ambassadors": ("posts", "active_days", "positive", "followers", "engagement"),
+    "detractors": ("posts", "active_days", "negative", "followers", "engagement"),
+    "critics": ("negative", "posts", "followers", "interacted_by", "percentile"),
+    "brand-managers": ("posts", "active_days", "detailed", "constructive", "toxic"),
+    "rising": ("influence_before", "influence_now", "growth", "posts", "followers"),
+}
+
+
+@cli.group()
+def authors() -> None:
+    """Who is talking: author profiles, segments with their evidence, coordination signals.
+
+    Profiles are brought up to date from the stored mentions before each command."""
+
+
+@authors.command("top")
+@click.option("--watch", "watch_id", required=True, metavar="ID")
+@click.option(
+    "--segment",
+    required=True,
+    type=click.Choice(["critics", "ambassadors", "detractors", "brand-managers", "rising"]),
+)
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10_000))
+@click.option("--now", "now_text", help="As of this time (UTC) [default: the watch's last post].")
+@click.option(
+    "--window",
+    "window_days",
+    default=7.0,
+    show_default=True,
+    type=click.FloatRange(0.01, 365),
+    help="Rising voices: growth of influence over this many days.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Members and their evidence as JSON.")
+@pass_ctx
+def authors_top(
+    ctx: _Context,
+    watch_id: str,
+    segment: str,
+    limit: int,
+    now_text: str | None,
+    window_days: float,
+    as_json: bool,
+) -> None:
+    """The members of a watch's segment, best first, with the numbers behind each."""
+    import orjson
+
+    from tocsin.people.profiles import update_profiles
+    from tocsin.people.segments import watch_segments
+    from tocsin.people.service import identities
+
+    with open_store(ctx.settings) as store:
+        if store.get_watch(watch_id) is None:
+            raise UsageError(f"no watch {watch_id!r} (tocsin watch list)")
+        update_profiles(store)
+        members = watch_segments(
+            store,
+            watch_id,
+            names=(segment,),
+            limit=limit,
+            now=parse_when(now_text),
+            window=timedelta(days=window_days),
+        ).segments[segment]
+        names = identities(store, [m.key for m in members])
+    if as_json:
+        data = [
+            {**m.as_dict(), "author": names[m.key].label if m.key in names else None}
+            for m in members
+        ]
+        click.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
+        return
+    columns = _SEGMENT_EVIDENCE[segment]
+    rows = [
+        (
+            n,
+            names[m.key].label if m.key in names else m.key,
+            f"{m.score:g}",
+            *("" if m.evidence.get(c) is None else f"{m.evidence[c]:,}" for c in columns),
+        )
+        for n, m in enumerate(members, 1)
+    ]
+    click.echo(table(["#", "author", "score", *columns], rows, [3, 28, 10, *[13] * len(columns)]))
+    if not members:
+        click.echo(f"no {segment} in watch {watch_id} (see docs/people.md for the rules)")
+
+
+@authors.command("show")
+@click.argument("author", metavar="PLATFORM:ID")
+@click.option("--json", "as_json", is_flag=True, help="The profile as JSON.")
+@pass_ctx
+def authors_show(ctx: _Context, author: str, as_json: bool) -> None:
+    """An author's profile in every watch: reach, engagement received, activity, sentiment per
+    day, first and last seen, latest posts."""
+    import orjson
+
+    from tocsin.people.profiles import author_profile, update_profiles
+
+    platform, sep, author_id = author.partition(":")
+    if not sep or not platform or not author_id:
+        raise UsageError("give the author as PLATFORM:ID, e.g. x:12345")
+    with open_store(ctx.settings) as store:
+        update_profiles(store)
+        view = author_profile(store, platform, author_id)
+    if view is None:
+        raise UsageError(f"no profile for {author!r} in any watch")
+    if as_json:
+        click.echo(orjson.dumps(view.as_dict(), option=orjson.OPT_INDENT_2).decode())
+        return
+    click.echo(
+        f"{terminal_safe(view.platform)}:{terminal_safe(view.author_id)} · "
+        f"@{terminal_safe(view.handle, 60)} · {terminal_safe(view.display_name, 60)}"
+    )
+    for p in view.profiles:
+        click.echo("")
+        click.echo(f"watch {p.watch_id} · platforms {', '.join(p.platforms)}")
+        click.echo(
+            f"  reach {p.followers or 0:,} followers (largest seen) · engagement received "
+            f"{p.likes:,} likes, {p.reposts:,} reposts, {p.replies:,} replies"
+        )
+        click.echo(
+            f"  activity {p.posts:,} posts ({p.reposts_made:,} reposts) on {p.active_days} days"
+            f" · first {p.first_seen:%Y-%m-%d %H:%M} · last {p.last_seen:%Y-%m-%d %H:%M} UTC"
+        )
+        click.echo(
+            f"  sentiment {p.negative} negative / {p.neutral} neutral / {p.positive} positive"
+            f" ({p.posts - p.analysed} not analysed) · detailed {p.detailed} · constructive "
+            f"{p.constructive} · toxic {p.toxic}"
+        )
+        click.echo("  per day (posts, negative/neutral/positive):")
+        for d in view.days.get(p.watch_id, [])[-14:]:
+            click.echo(f"    {d.day}  {d.posts:>4}  {d.negative}/{d.neutral}/{d.positive}")
+        recent = view.recent.get(p.watch_id, [])[:5]
+        click.echo(
+            "  latest posts: "
+            + ", ".join(f"{terminal_safe(pf)}:{terminal_safe(nid, 40)}" for pf, nid in recent)
+        )
+
+
+@authors.command("coordination")
+@click.option("--watch", "watch_id", required=True, metavar="ID")
+@click.option("--since", help="From this date/time (UTC) [default: a week before --until].")
+@click.option("--until", help="Until this date/time, exclusive [default: after the last post].")
+@click.option("--json", "as_json", is_flag=True, help="Signals and their evidence as JSON.")
+@pass_ctx
+def authors_coordination(
+    ctx: _Context, watch_id: str, since: str | None, until: str | None, as_json: bool
+) -> None:
+    """Possible coordination in a watch: bursts of near-identical posts or of one link from
+    several accounts, with their evidence and a confidence (never an accusation)."""
+    import orjson
+
+    from tocsin.people.profiles import update_profiles
+    from tocsin.people.service import identities, watch_coordination
+
+    with open_store(ctx.settings) as store:
+        if store.get_watch(watch_id) is None:
+            raise UsageError(f"no watch {watch_id!r} (tocsin watch list)")
+        update_profiles(store)
+        found = watch_coordination(
+            store, watch_id, since=parse_when(since), until=parse_when(until)
+        )
+        names = identities(store, [k for s in found for k in s.authors])
+    if as_json:
+        data = [
+            {**s.as_dict(), "accounts": [names[k].label for k in s.authors if k in names]}
+            for s in found
+        ]
+        click.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
+        return
+    if not found:
+        click.echo(f"no sign of coordination in watch {watch_id}")
+    for s in found:
+        who = [names[k].label for k in s.authors if k in names]
+        click.echo(f"confidence {s.confidence:.2f} · {terminal_safe(s.summary, 300)}")
+        click.echo(
+            f"  {s.first_at:%Y-%m-%d %H:%M:%S} to {s.last_at:%H:%M:%S} UTC · "
+            + " · ".join(f"{k} {v}" for k, v in s.evidence.items() if k != "link")
+        )
+        shown = ", ".join(terminal_safe(w, 40) for w in who[:10])
+        more = f" and {len(who) - 10} more" if len(who) > 10 else ""
+        click.echo(f"  accounts: {shown}{more}")
+
+
 @cli.command()
 @click.option(
     "--seed",

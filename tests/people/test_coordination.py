@@ -62,7 +62,7 @@ def test_established_accounts_sharing_a_slogan_over_hours_stay_low() -> None:
     history = {("x", f"old{i}"): (T0 - timedelta(days=300), 200) for i in range(6)}
     (signal,) = coordination_signals(posts, history, _key)
     assert signal.evidence["new_or_low_history"] == 0 and signal.evidence["synchronised"] < 0.5
-    assert signal.confidence < 0.4
+    assert signal.confidence < 0.3
     # The same posts from accounts never heard before, within a minute: twice as high.
     fresh = [p.with_(created_at=BURST + timedelta(seconds=8 * i)) for i, p in enumerate(posts)]
     (burst,) = coordination_signals(fresh, {}, _key)

@@ -20,11 +20,13 @@ Each group's features, all 0-1: ``new_or_low_history`` (share of accounts first 
 (share of posts carrying the group's most common link), and ``size``
 (``1 - exp(-(authors - min_authors + 1) / 4)``). Confidence:
 
-    near-identical: size * (0.4 + 0.3 new_or_low_history + 0.2 synchronised + 0.1 shared_link)
-    shared link:    size * (0.2 + 0.5 new_or_low_history + 0.3 synchronised)
+    near-identical: size * (0.3 + 0.2 new_or_low_history + 0.4 synchronised + 0.1 shared_link)
+    shared link:    size * (0.2 + 0.4 new_or_low_history + 0.4 synchronised)
 
-so identical text from established accounts spread over hours stays below 0.4, and a burst of
-identical text with the same link from accounts never heard before nears 1.
+Timing weighs most: accounts with little history are common whenever monitoring is young, and
+identical replies ("same here") pile up over hours in any real complaint thread. Identical text
+from established accounts spread over hours stays below 0.3, a burst of identical text with the
+same link from accounts never heard before nears 1.
 """
 
 from __future__ import annotations
@@ -252,16 +254,16 @@ def _signal(
     link_share = link_posts / len(chosen)
     size = 1 - math.exp(-(len(accounts) - rules.min_authors + 1) / 4)
     if kind == "near_identical":
-        confidence = size * (0.4 + 0.3 * new_share + 0.2 * sync + 0.1 * link_share)
+        confidence = size * (0.3 + 0.2 * new_share + 0.4 * sync + 0.1 * link_share)
         what = "near-identical text"
     else:
-        confidence = size * (0.2 + 0.5 * new_share + 0.3 * sync)
+        confidence = size * (0.2 + 0.4 * new_share + 0.4 * sync)
         what = f"the same link ({top_link})"
     span = (last_at - first_at).total_seconds()
     summary = (
         f"possible coordination: {len(accounts)} accounts posted {what} within "
-        f"{_duration(span)}; {new} of them new or with little history; {in_window} posts "
-        f"within {rules.sync_seconds:g} s"
+        f"{_duration(span)}; {new} of them new or with little history; {in_window} of the "
+        f"{len(chosen)} posts within {rules.sync_seconds:g} s of each other"
     )
     evidence = {
         "accounts": len(accounts),

@@ -1,0 +1,88 @@
+"""`tocsin authors top|show|coordination` and `tocsin incidents helpers` on the stored
+conversation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+import pytest
+
+from tests.people.stored import conversation, store_with
+from tests.people.test_helpers import INCIDENT
+from tocsin.cli import main
+from tocsin.store.sqlite_incidents import SQLiteIncidents
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("people") / "t.db"
+    with store_with(conversation(), str(path)) as store:
+        SQLiteIncidents(store.db).put(INCIDENT)
+    return path
+
+
+def run(capsys: pytest.CaptureFixture[str], db: Path, *args: str) -> tuple[int, str, str]:
+    code = main(["--db", str(db), *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_authors_top(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, db, "authors", "top", "--watch", "acme", "--segment", "critics")
+    assert code == 0, err
+    header, _, first = out.splitlines()[:3]
+    assert header.split()[:4] == ["#", "author", "score", "negative"]
+    assert first.split()[:2] == ["1", "x:critic"] and "30" in first.split()  # interacted_by
+    code, out, _ = run(
+        capsys, db, "authors", "top", "--watch", "acme", "--segment", "ambassadors", "--json"
+    )
+    data = orjson.loads(out)
+    assert data[0]["author"] == "x:amb" and data[0]["evidence"]["positive"] == 6
+    assert all(len(k) == 2 for k in data[0]["examples"])
+    code, out, _ = run(
+        capsys, db, "authors", "top", "--watch", "acme", "--segment", "rising", "--window", "2"
+    )
+    assert out.splitlines()[2].split()[:2] == ["1", "x:riser"]
+    code, _, err = run(capsys, db, "authors", "top", "--watch", "nope", "--segment", "rising")
+    assert code == 1 and "no watch 'nope'" in err
+
+
+def test_authors_show(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, db, "authors", "show", "x:a1")
+    assert code == 0, err
+    assert out.startswith("x:a1 · @amb · Amb")
+    assert "reach 5,000 followers" in out and "720 likes, 90 reposts, 24 replies" in out
+    assert "6 posts (0 reposts) on 5 days" in out and "0 negative / 0 neutral / 6 positive" in out
+    code, out, _ = run(capsys, db, "authors", "show", "x:a1", "--json")
+    assert orjson.loads(out)["watches"][0]["posts"] == 6
+    code, _, err = run(capsys, db, "authors", "show", "a1")
+    assert code == 1 and "PLATFORM:ID" in err
+    code, _, err = run(capsys, db, "authors", "show", "x:nobody")
+    assert code == 1 and "no profile" in err
+
+
+def test_authors_coordination(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, db, "authors", "coordination", "--watch", "acme")
+    assert code == 0, err
+    first = out.splitlines()[0]
+    assert first.startswith("confidence 0.9") and "possible coordination: 12 accounts" in first
+    assert "x:bot" in out and "x:enthusiast" not in out
+    code, out, _ = run(capsys, db, "authors", "coordination", "--watch", "acme", "--json")
+    assert orjson.loads(out)[0]["kind"] == "near_identical"
+
+
+def test_incidents_helpers(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, db, "incidents", "helpers", INCIDENT.id)
+    assert code == 0, err
+    engage = out.split("Engage first:")[1].split("Mobilise:")[0]
+    mobilise = out.split("Mobilise:")[1]
+    assert engage.splitlines()[1].startswith("  1. x:critic · critic")
+    assert "Acknowledge" in engage and "Take it private" in engage and "Follow up" in engage
+    assert mobilise.splitlines()[1].startswith("  1. x:amb · ambassador")
+    assert "Started it:\n  x:critic" in out
+    code, out, _ = run(capsys, db, "incidents", "helpers", INCIDENT.id, "--json")
+    data = orjson.loads(out)
+    assert data["helpers"][0]["author"] == "x:critic" and data["started"][0]["author"] == "x:critic"
+    code, _, err = run(capsys, db, "incidents", "helpers", "nope")
+    assert code == 1 and "no incident 'nope'" in err
