@@ -46,7 +46,8 @@ from tocsin.people.graph import GraphChange, InteractionGraph
 PUSH_FRACTION = 1 / 512
 #: A push round touching more edges than this share of the graph becomes a whole sweep.
 SWEEP_SHARE = 0.25
-MAX_ROUNDS = 100_000
+#: A safety net: a state whose invariant broke would otherwise loop; the bound reports it.
+MAX_ROUNDS = 10_000
 
 
 @dataclass(frozen=True, slots=True)

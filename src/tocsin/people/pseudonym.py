@@ -9,7 +9,6 @@ so anyone could hash a list of candidates and match them. See docs/privacy.md.
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import secrets
 from collections.abc import Callable
@@ -37,7 +36,7 @@ def author_key(secret: bytes, platform: str, author_id: str) -> str:
     if len(secret) < MIN_SECRET_BYTES:
         raise ValueError(f"the pseudonym secret must hold at least {MIN_SECRET_BYTES} bytes")
     message = b"".join(_length_prefixed(part.encode("utf-8")) for part in (platform, author_id))
-    digest = hmac.new(secret, message, hashlib.sha256).digest()[:KEY_BYTES]
+    digest = hmac.digest(secret, message, "sha256")[:KEY_BYTES]
     return base64.b32encode(digest).decode("ascii").rstrip("=").lower()
 
 
