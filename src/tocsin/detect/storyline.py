@@ -4,14 +4,19 @@ Input per bucket: the bucket's mentions and their embeddings (one L2-normalised 
 the 512-d sentence vectors of ``tocsin.enrich.embedding``). Posts are clustered online by
 *leader clustering*: a post joins the cluster whose centroid is nearest if the cosine is at
 least ``threshold``, else it starts a new cluster; at most ``max_clusters`` are kept (the least
-recently grown are forgotten). A cluster *rings* when, in one bucket, it is young (born within
-``new_within`` seconds), has at least ``min_size`` posts, at least ``min_negative`` of its
-analysed posts are negative, and its growth in the bucket is rare against the largest growth of
-any cluster in past buckets (``SortedWindow`` + ``tail_surprise``; until ``min_history`` buckets,
-the fixed rule ``3.4 · log(1 + growth) / log(1 + min_growth)``). Each storyline rings once; its
-signal names its top terms (over-represented against every post seen). The clusters always
-learn (a storyline is made of the crisis' posts); the growth baseline does not learn from a
-bucket that rings.
+recently grown are forgotten). A cluster is a candidate when it is young (born within
+``new_within`` seconds), has at least ``min_size`` posts and at least ``min_negative`` of its
+analysed posts are negative. Two views judge it (``SortedWindow`` + ``tail_surprise``):
+
+- *growth*: its growth in the bucket against the largest growth of any cluster in past buckets
+  (until ``min_history`` buckets, the fixed rule ``3.4 · log(1 + growth) / log(1 + min_growth)``);
+- *size*: its size against the largest size of any new cluster in past buckets — new meaning
+  born after the watch's first ``new_within`` seconds, when every topic is new — so a storyline
+  that grows steadily but slowly rings once it is large for a new topic.
+
+Each storyline rings once; its signal names its top terms (over-represented against every post
+seen). The clusters always learn (a storyline is made of the crisis' posts); the baselines do not
+learn from a bucket that rings, and a storyline that rang is left out of the size baseline.
 """
 
 from __future__ import annotations
@@ -119,6 +124,8 @@ class StorylineDetector:
         self.clusters = _Clusters(np.zeros((0, cfg.dim)), np.zeros(0))
         self.next_id = 1
         self.growth = SortedWindow(cfg.history)  # largest growth of a cluster, per bucket
+        self.young = SortedWindow(cfg.history)  # largest size of a new cluster, per bucket
+        self.started: float | None = None  # the first bucket seen
         self.background: dict[str, int] = {}  # posts per term, over every post seen
 
     def _plan(
@@ -185,10 +192,29 @@ class StorylineDetector:
                 and share >= cfg.min_negative
             ):
                 surprise = self._surprise(g)
+                if c.born[k] >= self._settled(now) and len(self.young) >= cfg.min_history:
+                    surprise = max(surprise, tail_surprise(self.young, size, resolution=1.0))
             score = score_of(surprise, cfg.surprise_half)
             stories.append(StoryAssessment(c.ids[k], g, size, share, age, usual, surprise, score))
         top = max((s.score for s in stories), default=0.0)
         return StorylineAssessment(tuple(stories), top), c, next_id, grown, changed
+
+    def _settled(self, now: float) -> float:
+        """Clusters born from this time on are new against what the watch already talks about
+        (its first ``new_within`` seconds are a warm-up: every topic is new then)."""
+        return (now if self.started is None else self.started) + self.config.new_within
+
+    def _young_max(self, c: _Clusters, now: float) -> int:
+        """The largest cluster born after the warm-up and still new (one that rang aside)."""
+        cfg, settled = self.config, self._settled(now)
+        return max(
+            (
+                size
+                for size, born, rung in zip(c.size, c.born, c.rung, strict=True)
+                if born >= settled and now - born <= cfg.new_within and not rung
+            ),
+            default=0,
+        )
 
     def _surprise(self, growth: int) -> float:
         cfg = self.config
@@ -213,15 +239,16 @@ class StorylineDetector:
         return score >= self.config.alert_score
 
     def learn_one(self, t: Instant, x: Sequence[Mention], vectors: Any = None) -> None:
-        self._commit(x, *self._plan(t, x, vectors))
+        self._commit(t, x, *self._plan(t, x, vectors))
 
     def update(self, t: Instant, x: Sequence[Mention], vectors: Any = None) -> float:
         plan = self._plan(t, x, vectors)
-        self._commit(x, *plan)
+        self._commit(t, x, *plan)
         return plan[0].score
 
     def _commit(
         self,
+        t: Instant,
         x: Sequence[Mention],
         a: StorylineAssessment,
         c: _Clusters,
@@ -242,8 +269,12 @@ class StorylineDetector:
         for s in a.stories:
             if self.alert(s.score):
                 c.rung[c.ids.index(s.cluster)] = True
+        now = epoch_seconds(t)
+        if self.started is None:
+            self.started = now
         if x and all(s.surprise <= cfg.protect for s in a.stories):
             self.growth.update(float(max(grown.values(), default=0)))
+            self.young.update(float(self._young_max(c, now)))
         for m in x:
             for w in set(content_tokens(m.text)):
                 self.background[w] = self.background.get(w, 0) + 1
@@ -297,7 +328,7 @@ class StorylineDetector:
         """Assess a bucket's mentions, learn from them, and return its signals."""
         plan = self._plan(t, mentions, vectors)
         out = self.signals(watch_id, t, plan[0], plan[1])
-        self._commit(mentions, *plan)
+        self._commit(t, mentions, *plan)
         return out
 
 
