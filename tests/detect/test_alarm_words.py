@@ -40,6 +40,7 @@ class TestContract(DetectorContract):
         detector = make()
         t = stream[0][0]
         xs: list[Any] = [(bad, {}), (3, {"boycott": bad}), (3, {"boycott": 5}), (3, {"zut": 1})]
+        xs += [bad, (3, ["boycott"]), (3,)]
         for x in xs:
             with pytest.raises(DetectError):
                 detector.update(t, x)

@@ -44,7 +44,7 @@ class TestContract(DetectorContract):
     def test_non_finite_values_are_refused(self, make: Make, stream: Stream, bad: float) -> None:
         detector = make()
         t = stream[0][0]
-        for x in [(bad, 3), (1, bad), (5, 3), (-1, 3), (1.5, 3)]:
+        for x in [(bad, 3), (1, bad), (5, 3), (-1, 3), (1.5, 3), (1, 2, 3), bad, None]:
             with pytest.raises(DetectError):
                 detector.update(t, x)
             with pytest.raises(DetectError):

@@ -14,11 +14,21 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from tocsin.detect._base import DetectError
 from tocsin.detect._tails import beta_binomial_surprise
 
 MAX_RHO = 0.5
+
+
+def pair(x: Any, what: str) -> tuple[Any, Any]:
+    """The two parts of a bucket's input, or :class:`DetectError` (a readable line)."""
+    try:
+        a, b = x
+    except (TypeError, ValueError):
+        raise DetectError(f"{what}: expected a pair, not {x!r}"[:200]) from None
+    return a, b
 
 
 def check_counts(k: float, n: float, what: str = "count") -> tuple[int, int]:

@@ -18,7 +18,7 @@ from typing import Any
 
 from tocsin.detect._base import DetectError, Instant
 from tocsin.detect._evidence import signal, strongest
-from tocsin.detect._share import GuardedShare, ShareBaseline, check_counts, score_of
+from tocsin.detect._share import GuardedShare, ShareBaseline, check_counts, pair, score_of
 from tocsin.detect._text import PhraseIndex, phrase, tokens
 from tocsin.domain import Mention, Signal
 
@@ -112,8 +112,10 @@ class AlarmWordsDetector:
 
     def assess(self, t: Instant, x: WordCounts) -> WordsAssessment:
         cfg = self.config
-        n, found = x
+        n, found = pair(x, "(n_posts, {word: posts})")
         check_counts(0, n, "n_posts")
+        if not isinstance(found, Mapping):
+            raise DetectError("(n_posts, {word: posts}): the second part must be a mapping")
         out = []
         for w in sorted(found):
             if w not in self.rates:

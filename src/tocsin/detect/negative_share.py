@@ -18,7 +18,7 @@ from typing import Any
 
 from tocsin.detect._base import DetectError, Instant
 from tocsin.detect._evidence import negative, signal, strongest
-from tocsin.detect._share import GuardedShare, ShareBaseline, check_counts, score_of
+from tocsin.detect._share import GuardedShare, ShareBaseline, check_counts, pair, score_of
 from tocsin.domain import Mention, Signal
 
 Counts = tuple[int, int]
@@ -81,7 +81,8 @@ class NegativeShareDetector:
 
     def assess(self, t: Instant, x: Counts) -> ShareAssessment:
         cfg = self.config
-        k, n = check_counts(*x, what="(n_negative, n_total)")
+        what = "(n_negative, n_total)"
+        k, n = check_counts(*pair(x, what), what=what)
         surprise = self.baseline.surprise(k, n) if self.baseline.posts >= cfg.warmup_posts else 0.0
         # The size floor silences the bell, not the protection: a bucket of 4 negatives out of
         # 4 at night is not learned as the usual share either.
