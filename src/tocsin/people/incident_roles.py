@@ -20,8 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from tocsin.domain import Author, Incident, Mention
-from tocsin.people.pseudonym import author_key
-from tocsin.people.watch_graph import resolve
+from tocsin.people.watch_graph import keyer, resolve
 from tocsin.store.sqlite import SQLiteStore
 from tocsin.store.sqlite_incidents import SQLiteIncidents
 from tocsin.store.sqlite_people import SQLitePeople
@@ -183,11 +182,11 @@ def roles_of_incident(
 ) -> IncidentRoles:
     """Who started ``incident`` and who amplified it, read from the store."""
     found = incident_posts(store, incident, bucket, limit=posts)
-    secret = SQLitePeople(store.db).secret()
-    by_post, _ = resolve(store, found, secret)
+    key = keyer(SQLitePeople(store.db).secret())
+    by_post, _ = resolve(store, found, key)
     return incident_roles(
         found,
-        lambda a: author_key(secret, a.platform, a.id),
+        lambda a: key(a.platform, a.id),
         by_post,
         onset=incident.onset,
         incident_id=incident.id,

@@ -15,8 +15,8 @@ from tocsin.people.coordination import CoordinationRules, CoordinationSignal, co
 from tocsin.people.helpers import Helper, who_can_help
 from tocsin.people.incident_roles import IncidentRoles, roles_of_incident
 from tocsin.people.profiles import update_profiles
-from tocsin.people.pseudonym import author_key
 from tocsin.people.segments import SegmentRules, watch_segments
+from tocsin.people.watch_graph import keyer
 from tocsin.store.sqlite import SQLiteStore
 from tocsin.store.sqlite_incidents import SQLiteIncidents
 from tocsin.store.sqlite_people import SQLitePeople
@@ -72,10 +72,8 @@ def watch_coordination(
             [(m.platform, m.author.id) for m in posts]
         ).items()
     }
-    secret = people.secret()
-    return coordination_signals(
-        posts, history, lambda a: author_key(secret, a.platform, a.id), rules
-    )
+    key = keyer(people.secret())
+    return coordination_signals(posts, history, lambda a: key(a.platform, a.id), rules)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ influence at ``now``, the second reached by the incremental update.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -63,15 +63,29 @@ class WatchGraph:
         return values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
 
 
+def keyer(secret: bytes) -> Callable[[str, str], str]:
+    """``author_key`` with the secret bound and a memory: one HMAC per account."""
+    known: dict[tuple[str, str], str] = {}
+
+    def key(platform: str, author_id: str) -> str:
+        found = known.get((platform, author_id))
+        if found is None:
+            found = known[(platform, author_id)] = author_key(secret, platform, author_id)
+        return found
+
+    return key
+
+
 def resolve(
-    store: SQLiteStore, posts: Sequence[Mention], secret: bytes
+    store: SQLiteStore, posts: Sequence[Mention], secret: bytes | Callable[[str, str], str]
 ) -> tuple[dict[tuple[str, str], str], dict[tuple[str, str], str]]:
     """(post key -> author key, (platform, lower-case handle) -> author key) for everything
     ``posts`` reposts, quotes, replies to or mentions."""
+    key_of = keyer(secret) if isinstance(secret, bytes) else secret
     by_post: dict[tuple[str, str], str] = {}
     by_handle: dict[tuple[str, str], str] = {}
     for m in posts:
-        key = author_key(secret, m.platform, m.author.id)
+        key = key_of(m.platform, m.author.id)
         by_post[m.key] = key
         if m.author.handle:
             by_handle.setdefault((m.platform, m.author.handle.lstrip("@").lower()), key)
@@ -94,7 +108,7 @@ def resolve(
                 f"({', '.join('?' * len(chunk))})",
                 (platform, *chunk),
             ):
-                by_post[(platform, native_id)] = author_key(secret, platform, author_id)
+                by_post[(platform, native_id)] = key_of(platform, author_id)
     for platform, handles in wanted_handles.items():
         handle_list = sorted(handles)
         for start in range(0, len(handle_list), _CHUNK):
@@ -104,7 +118,7 @@ def resolve(
                 f"({', '.join('?' * len(chunk))})",
                 (platform, *chunk),
             ):
-                by_handle.setdefault((platform, handle), author_key(secret, platform, author_id))
+                by_handle.setdefault((platform, handle), key_of(platform, author_id))
     return by_post, by_handle
 
 
@@ -134,10 +148,11 @@ def build_watch_graph(
     posts = SQLiteIncidents(store.db).mentions(
         watch_id, now - timedelta(days=3650), now + timedelta(microseconds=1), limit=max_posts
     )
-    by_post, by_handle = resolve(store, posts, secret)
+    account_key = keyer(secret)
+    by_post, by_handle = resolve(store, posts, account_key)
 
     def key_of(author: Author) -> str:
-        return author_key(secret, author.platform, author.id)
+        return account_key(author.platform, author.id)
 
     cutoff = now - window
     before: list[Interaction] = []
