@@ -4,6 +4,11 @@ from tocsin.detect import VolumeSurgeDetector, detect_series_file
 detector = VolumeSurgeDetector(step=3600)        # hourly buckets
 score = detector.update(bucket_start, mentions)  # in [0, 1]; detector.alert(score) rings
 detect_series_file("volume.csv", "scored.csv")   # timestamp,value -> ...,anomaly_score,alert
+
+The detectors that read a bucket's mentions emit ``tocsin.domain.Signal``s:
+NegativeShareDetector(), AlarmWordsDetector(), HashtagHijackDetector(HashtagConfig(hashtags=…)),
+HighReachDetector(), StorylineDetector(); each has
+``observe(watch_id, bucket_start, mentions[, vectors]) -> list[Signal]`` (assess, signal, learn).
 """
 
 from tocsin.detect._base import DetectError, Detector, Instant
