@@ -1806,6 +1806,11 @@ def authors_coordination(
 )
 @click.option("--silence/--no-silence", default=False, help="Also raise silence alerts.")
 @click.option(
+    "--quiet",
+    is_flag=True,
+    help="Generate background traffic only (no incident): every incident found is false.",
+)
+@click.option(
     "--detector",
     "detectors",
     multiple=True,
@@ -1823,6 +1828,7 @@ def backtest(
     tick_minutes: int,
     sentiment: str,
     silence: bool,
+    quiet: bool,
     detectors: tuple[str, ...],
 ) -> None:
     """Replay a generated (or stored) stream through the real pipeline and the monitor in
@@ -1851,7 +1857,7 @@ def backtest(
         return
     for seed in seeds or (7,):
         click.echo(f"seed {seed}:")
-        r = replay_demo(seed, days, config, sentiment=sentiment)
+        r = replay_demo(seed, days, config, sentiment=sentiment, incidents=not quiet)
         for line in r.lines(config.bucket):
             click.echo(line)
 

@@ -151,6 +151,7 @@ def replay(
     quiet: Sequence[tuple[datetime, datetime]] = (),
     until: datetime | None = None,
     store: SQLiteStore | None = None,
+    labels: dict[tuple[str, str], str] | None = None,
 ) -> Replay:
     """Replay ``mentions`` (in ``created_at`` order) into ``store`` (default: a fresh
     in-memory one) and score against ``truth``. The monitor keeps running, tick by tick, up to
@@ -198,7 +199,11 @@ def replay(
     out.incidents = sorted(
         SQLiteIncidents(store.db).find(limit=1_000_000), key=lambda i: (i.onset, i.id)
     )
-    _score(out, truth, quiet, mcfg.bucket, mcfg.grouping_config.resolve_after)
+    evidence = {
+        inc.id: {k for sig in SQLiteIncidents(store.db).signals(inc.id) for k in sig.mention_keys}
+        for inc in out.incidents
+    }
+    _score(out, truth, quiet, mcfg.bucket, evidence, labels)
     if own:
         store.close()
     return out
@@ -209,7 +214,8 @@ def _score(
     truth: Sequence[TruthIncident],
     quiet: Sequence[tuple[datetime, datetime]],
     bucket: timedelta,
-    resolve_after: int,
+    evidence: dict[str, set[tuple[str, str]]],
+    labels: dict[tuple[str, str], str] | None,
 ) -> None:
     step = int(bucket.total_seconds())
     incident_alerts = [a for a in out.alerts if a.kind == "incident"]
@@ -234,11 +240,18 @@ def _score(
             )
         )
     for inc in out.incidents:
-        end = inc.resolved_at or (inc.last_signal_at + bucket)
-        overlaps = any(
-            inc.onset <= t.end + bucket * resolve_after and end >= t.onset - bucket for t in truth
+        # True: opened while a ground-truth incident ran (from its onset's bucket to its end),
+        # on its watch or with its posts as evidence (a hijacked hashtag's posts may ring the
+        # brand's watch too). Opened before the onset is false, even if it then grew into it.
+        named = {labels[k] for k in evidence.get(inc.id, ()) if labels and k in labels}
+        step = int(bucket.total_seconds())
+        true = any(
+            int(t.onset.timestamp()) // step * step <= inc.opened_at.timestamp()
+            and inc.opened_at <= t.end
+            and (inc.watch_id == t.watch_id or t.id in named)
+            for t in truth
         )
-        if not overlaps:
+        if not true:
             out.false_incidents.append(inc)
             if any(a <= inc.opened_at < b for a, b in quiet):
                 out.quiet_false += 1
@@ -249,28 +262,41 @@ _LABELS = {-1: "negative", 0: "neutral", 1: "positive"}
 
 
 def replay_demo(
-    seed: int, days: int = 7, config: BacktestConfig | None = None, *, sentiment: str = "none"
+    seed: int,
+    days: int = 7,
+    config: BacktestConfig | None = None,
+    *,
+    sentiment: str = "none",
+    incidents: bool = True,
 ) -> Replay:
     """Generate the demo stream of ``seed`` and replay it against its ground truth.
 
     ``sentiment``: ``"none"`` leaves posts unanalysed (the analysis enrichers are left out);
     ``"oracle"`` gives each post the generator's own label instead (what detectors could do
     with perfect sentiment); ``"pipeline"`` runs every installed enricher, the analysis one
-    included (its mode from ``$TOCSIN_ANALYSIS``: full, fast or off)."""
+    included (its mode from ``$TOCSIN_ANALYSIS``: full, fast or off). ``incidents=False``:
+    background traffic only, so every incident is a false one; its quiet time starts after the
+    first day (the detectors' warm-up)."""
     from tocsin.demo import DemoConfig, generate_labeled
 
-    pairs, gt = generate_labeled(DemoConfig(seed=seed, days=days))
-    stream: Iterable[Mention]
-    if sentiment == "oracle":
-        stream = (m.with_(sentiment=Sentiment(_LABELS[lab.sentiment], 1.0)) for m, lab in pairs)
-    elif sentiment in ("none", "pipeline"):
-        stream = (m for m, _ in pairs)
-    else:
+    pairs, gt = generate_labeled(DemoConfig(seed=seed, days=days, incidents=incidents))
+    if sentiment not in ("none", "oracle", "pipeline"):
         raise ValueError(f"sentiment must be none, oracle or pipeline, not {sentiment!r}")
+    labels: dict[tuple[str, str], str] = {}
+
+    def posts() -> Iterator[Mention]:
+        for m, lab in pairs:
+            if lab.incident is not None:
+                labels[m.key] = lab.incident
+            if sentiment == "oracle":
+                m = m.with_(sentiment=Sentiment(_LABELS[lab.sentiment], 1.0))
+            yield m
+
     truth = [TruthIncident(i.id, i.kind, i.watch_id, i.onset, i.end) for i in gt.incidents]
+    quiet = gt.quiet_periods if incidents else [(gt.start + timedelta(days=1), gt.end)]
     if sentiment != "pipeline":
         config = replace(config or BacktestConfig(), skip_enrichers=ANALYSIS_ENRICHERS)
-    return replay(stream, gt.watches, config, truth=truth, quiet=gt.quiet_periods)
+    return replay(posts(), gt.watches, config, truth=truth, quiet=quiet, labels=labels)
 
 
 def replay_file(

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from tocsin.detect import VolumeConfig, VolumeSurgeDetector
-from tocsin.domain import Mention, Signal, Watch
+from tocsin.domain import Mention, Signal, Watch, WatchKind
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,9 +143,9 @@ _HASHTAG = re.compile(r"#\w+")
 
 def available_sources() -> dict[str, SourceFactory]:
     """Every detector the monitor can run here: the volume surge, and each mention detector
-    of ``tocsin.detect`` that is installed. The hashtag-hijack detector watches the hashtags
-    of a watch's query (none: it does not run on that watch); the storyline detector reads
-    sentence embeddings, computed for it."""
+    of ``tocsin.detect`` that is installed. The hashtag-hijack detector runs on campaign
+    watches, on the hashtags of their query (a brand's own name as a hashtag is not a
+    campaign); the storyline detector reads sentence embeddings, computed for it."""
     import tocsin.detect as detect
 
     out: dict[str, SourceFactory] = {
@@ -163,6 +163,8 @@ def available_sources() -> dict[str, SourceFactory]:
             def hijack(
                 bucket: timedelta, tz: str, watch: Watch, cls: Any = cls, cfg: Any = config_cls
             ) -> Source | None:
+                if watch.kind != WatchKind.CAMPAIGN:
+                    return None
                 tags = tuple(dict.fromkeys(_HASHTAG.findall(watch.query)))
                 return MentionSource("hashtag_hijack", cls(cfg(hashtags=tags))) if tags else None
 
