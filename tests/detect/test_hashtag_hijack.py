@@ -125,3 +125,17 @@ def test_posts_without_the_hashtag_are_ignored() -> None:
     assert HashtagHijackDetector(HashtagConfig()).update(t, angry) == 0.0  # no hashtag at all
     with pytest.raises(DetectError):
         HashtagConfig(hashtags=("#",))
+
+
+def test_embeddings_decide_off_topic_when_given() -> None:
+    """The same off-topic words, but embeddings saying every post is on the campaign's topic:
+    with the embeddings nothing rings; without, the words ring."""
+    rows = campaign_posts(1, 24 * 9, events=((EVENT, 3, 0.8, 0.0, 0.0),))
+    d = HashtagHijackDetector(TAG)
+    rung = []
+    for i, (t, ms) in enumerate(rows):
+        same = np.zeros((len(ms), 512), dtype=np.float32)
+        same[:, 0] = 1.0
+        rung += [i for _ in d.observe("w", t, ms, same)]
+    assert rung == []
+    assert [i for i, _ in replay(rows)] == [EVENT, EVENT + 1, EVENT + 2]
