@@ -7,11 +7,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from tocsin.detect._base import Instant, epoch_seconds
-from tocsin.domain import Mention, Signal
+from tocsin.domain import Mention, Signal, utc
 
 
 def at(t: Instant) -> datetime:
-    """A bucket start as a timezone-aware UTC datetime."""
+    """A bucket start as a timezone-aware UTC datetime (a datetime keeps its microseconds)."""
+    if isinstance(t, datetime):
+        return utc(t)
     return datetime.fromtimestamp(epoch_seconds(t), UTC)
 
 
