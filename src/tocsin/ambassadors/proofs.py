@@ -15,16 +15,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+import orjson
+
 from tocsin.ambassadors.enrolment import Ambassador, eligible
 from tocsin.ambassadors.missions import Completion, Mission, get_completion, list_missions
 from tocsin.ambassadors.points import award_badges, credit
-from tocsin.ambassadors.rules import MissionKind, Post, check_proof
-from tocsin.domain import Mention
+from tocsin.ambassadors.rules import MissionKind, Post, Verdict, check_proof
 from tocsin.errors import QueryError
 from tocsin.query import Document, WatchIndex
 from tocsin.respond import audit
 from tocsin.respond._db import transaction, us
 from tocsin.store.sqlite import SQLiteStore
+from tocsin.store.times import from_us
 
 #: How long after its deadline a mission is still checked (posts ingested late).
 LAG = timedelta(days=7)
@@ -39,30 +41,235 @@ class CheckResult:
     missions: int = 0
 
 
-def _thread(store: SQLiteStore, post: Mention) -> tuple[str, ...]:
-    """The native ids above a reply, nearest first (stops where the store has a gap)."""
-    out: list[str] = []
-    parent = post.reply_to
-    while parent is not None and parent not in out and len(out) < MAX_THREAD_DEPTH:
-        out.append(parent)
-        row = store.db.execute(
-            "SELECT reply_to FROM mentions WHERE platform = ? AND native_id = ?",
-            (post.platform, parent),
+@dataclass(frozen=True, slots=True)
+class _Stored:
+    row_id: int
+    native_id: str
+    created_at: datetime
+    text: str
+    url: str | None
+    reply_to: str | None
+    repost_of: str | None
+    quote_of: str | None
+    hashtags: tuple[str, ...]
+    links: tuple[str, ...]
+
+
+class _Posts:
+    """One ambassador's stored posts in a window, read once; what a proof needs around each
+    (its thread, the reposted text, campaign membership) computed only when asked, once."""
+
+    def __init__(
+        self,
+        store: SQLiteStore,
+        a: Ambassador,
+        since: datetime,
+        until: datetime,
+        indexes: dict[str, WatchIndex | None],
+    ) -> None:
+        self.store, self.platform, self.indexes = store, a.platform, indexes
+        rows = store.db.execute(
+            "SELECT id, native_id, created_at, text, url, reply_to, repost_of, quote_of, "
+            "hashtags, links FROM mentions WHERE platform = ? AND author_id = ? "
+            "AND created_at >= ? AND created_at <= ? ORDER BY created_at, id",
+            (a.platform, a.author_id, us(since), us(until)),
+        )
+        self.items = [
+            _Stored(
+                r[0],
+                r[1],
+                from_us(r[2]),
+                r[3],
+                r[4],
+                r[5],
+                r[6],
+                r[7],
+                tuple(orjson.loads(r[8])),
+                tuple(orjson.loads(r[9])),
+            )
+            for r in rows
+        ]
+        self._on_watch: dict[tuple[int, str], bool] = {}
+        self._posts: dict[tuple[int, MissionKind, str | None], Post] = {}
+
+    def _thread(self, item: _Stored) -> tuple[str, ...]:
+        """The native ids above a reply, nearest first (stops where the store has a gap)."""
+        out: list[str] = []
+        parent = item.reply_to
+        while parent is not None and parent not in out and len(out) < MAX_THREAD_DEPTH:
+            out.append(parent)
+            row = self.store.db.execute(
+                "SELECT reply_to FROM mentions WHERE platform = ? AND native_id = ?",
+                (self.platform, parent),
+            ).fetchone()
+            parent = row[0] if row else None
+        return tuple(out)
+
+    def _inherited(self, item: _Stored) -> str | None:
+        row = self.store.db.execute(
+            "SELECT text FROM mentions WHERE platform = ? AND native_id = ?",
+            (self.platform, item.repost_of),
         ).fetchone()
-        parent = row[0] if row else None
-    return tuple(out)
+        return str(row[0]) if row else None
+
+    def on_watch(self, item: _Stored, watch_id: str) -> bool:
+        """Stored membership, or the watch itself (before a `tocsin watch rematch`)."""
+        key = (item.row_id, watch_id)
+        found = self._on_watch.get(key)
+        if found is None:
+            found = (
+                self.store.db.execute(
+                    "SELECT 1 FROM mention_watches WHERE watch_id = ? AND created_at = ? "
+                    "AND mention_id = ?",
+                    (watch_id, us(item.created_at), item.row_id),
+                ).fetchone()
+                is not None
+            )
+            index = self.indexes.get(watch_id)
+            if not found and index is not None:
+                stored = self.store.get_mention(self.platform, item.native_id)
+                found = stored is not None and bool(
+                    index.match(Document.from_mention(stored.mention))
+                )
+            self._on_watch[key] = found
+        return found
+
+    def post(self, item: _Stored, kind: MissionKind, watch_id: str | None) -> Post:
+        """The post as ``rules.check_proof`` sees it for a mission of this kind and watch."""
+        key = (item.row_id, kind, watch_id)
+        found = self._posts.get(key)
+        if found is None:
+            found = self._posts[key] = self._post(item, kind, watch_id)
+        return found
+
+    def _post(self, item: _Stored, kind: MissionKind, watch_id: str | None) -> Post:
+        original = item.reply_to is None and item.repost_of is None and item.quote_of is None
+        return Post(
+            platform=self.platform,
+            created_at=item.created_at,
+            text=item.text,
+            reply_to=item.reply_to,
+            repost_of=item.repost_of,
+            quote_of=item.quote_of,
+            hashtags=item.hashtags,
+            links=item.links,
+            thread=self._thread(item) if item.reply_to and kind is MissionKind.ANSWER else (),
+            inherited=self._inherited(item) if item.repost_of else None,
+            on_watch=bool(
+                kind is MissionKind.EXPERIENCE
+                and original
+                and watch_id
+                and self.on_watch(item, watch_id)
+            ),
+        )
 
 
-def _inherited(store: SQLiteStore, post: Mention) -> str | None:
-    if post.repost_of is None:
-        return None
-    original = store.get_mention(post.platform, post.repost_of)
-    return original.mention.text if original else None
+def _record(
+    store: SQLiteStore,
+    m: Mission,
+    a: Ambassador,
+    item: _Stored,
+    verdict: Verdict,
+    now: datetime,
+    actor: str,
+) -> Completion | None:
+    """The proof, its points and its audit entry, in one transaction (``None``: another
+    checker recorded it meanwhile)."""
+    db = store.db
+    with transaction(db):
+        cur = db.execute(
+            "INSERT OR IGNORE INTO mission_completions (mission_id, ambassador_id, platform, "
+            "native_id, posted_at, status, reason, disclosure, text, url, checked_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                m.id,
+                a.id,
+                a.platform,
+                item.native_id,
+                us(item.created_at),
+                "counted" if verdict.counted else "flagged",
+                verdict.reason,
+                verdict.disclosure,
+                item.text,
+                item.url,
+                us(now),
+            ),
+        )
+        if cur.rowcount == 0:
+            return None
+        completion_id = int(cur.lastrowid or 0)
+        if verdict.counted:
+            credit(db, a.id, m.points, completion_id, now)
+        # The post is named by the completion (its id there is erasable), not in the log.
+        audit.record(
+            db,
+            actor,
+            "mission.complete" if verdict.counted else "mission.flag",
+            m.target,
+            {
+                "ambassador": a.id,
+                "completion": completion_id,
+                "reason": verdict.reason,
+                "disclosure": verdict.disclosure,
+                "points": m.points if verdict.counted else 0,
+            },
+            at=now,
+        )
+    return get_completion(db, completion_id)
 
 
-def _watch_index(store: SQLiteStore, watch_id: str | None) -> WatchIndex | None:
+def _check_ambassador(
+    store: SQLiteStore,
+    a: Ambassador,
+    due: list[Mission],
+    now: datetime,
+    actor: str,
+    result: CheckResult,
+    indexes: dict[str, WatchIndex | None],
+) -> bool:
+    """Check one ambassador's posts against the missions open to them; True if one counted."""
+    db = store.db
+    recorded: dict[int, set[str]] = {}
+    done: set[int] = set()
+    for mission_id, native_id, status in db.execute(
+        "SELECT mission_id, native_id, status FROM mission_completions WHERE ambassador_id = ?",
+        (a.id,),
+    ):
+        recorded.setdefault(mission_id, set()).add(native_id)
+        if status == "counted":
+            done.add(mission_id)
+    todo = [m for m in due if m.id not in done and (not m.assignees or a.id in m.assignees)]
+    if not todo:
+        return False
+    assert a.enrolled_at is not None
+    since = max(min(m.starts_at for m in todo), a.enrolled_at)
+    until = min(max(m.deadline for m in todo), now)
+    if since > until:
+        return False
+    posts = _Posts(store, a, since, until, indexes)
+    counted = False
+    for m in todo:
+        seen = recorded.get(m.id, set())
+        for item in posts.items:
+            if item.native_id in seen or item.created_at < a.enrolled_at:
+                continue
+            verdict = check_proof(m.spec, posts.post(item, m.kind, m.watch_id))
+            if not verdict.matches:
+                continue
+            completion = _record(store, m, a, item, verdict, now, actor)
+            if completion is None:
+                continue
+            if completion.counted:
+                result.counted.append(completion)
+                counted = True
+                break
+            result.flagged.append(completion)
+    return counted
+
+
+def _watch_index(store: SQLiteStore, watch_id: str) -> WatchIndex | None:
     """The campaign's watch, with its language and platform restrictions."""
-    watch = store.get_watch(watch_id) if watch_id else None
+    watch = store.get_watch(watch_id)
     if watch is None:
         return None
     try:
@@ -71,141 +278,29 @@ def _watch_index(store: SQLiteStore, watch_id: str | None) -> WatchIndex | None:
         return None
 
 
-def _post(
-    store: SQLiteStore,
-    m: Mission,
-    mention: Mention,
-    watches: tuple[str, ...],
-    index: WatchIndex | None,
-) -> Post:
-    on_watch = False
-    if m.kind is MissionKind.EXPERIENCE:
-        # Stored membership, or the query itself (before a `tocsin watch rematch`).
-        on_watch = (m.watch_id in watches) or (
-            index is not None and bool(index.match(Document.from_mention(mention)))
-        )
-    return Post(
-        platform=mention.platform,
-        created_at=mention.created_at,
-        text=mention.text,
-        reply_to=mention.reply_to,
-        repost_of=mention.repost_of,
-        quote_of=mention.quote_of,
-        hashtags=mention.hashtags,
-        links=mention.links,
-        thread=_thread(store, mention) if mention.reply_to else (),
-        inherited=_inherited(store, mention),
-        on_watch=on_watch,
-    )
-
-
-def _check_one(
-    store: SQLiteStore,
-    m: Mission,
-    a: Ambassador,
-    index: WatchIndex | None,
-    now: datetime,
-    actor: str,
-    result: CheckResult,
-) -> bool:
-    """Check one ambassador's posts for one mission; True if one counted now."""
-    db = store.db
-    if db.execute(
-        "SELECT 1 FROM mission_completions WHERE mission_id = ? AND ambassador_id = ? "
-        "AND status = 'counted'",
-        (m.id, a.id),
-    ).fetchone():
-        return False
-    assert a.enrolled_at is not None
-    since = max(m.starts_at, a.enrolled_at)
-    until = min(m.deadline, now)
-    recorded = {
-        r[0]
-        for r in db.execute(
-            "SELECT native_id FROM mission_completions WHERE mission_id = ? AND ambassador_id = ?",
-            (m.id, a.id),
-        )
-    }
-    ids = [
-        r[0]
-        for r in db.execute(
-            "SELECT native_id FROM mentions WHERE platform = ? AND author_id = ? "
-            "AND created_at >= ? AND created_at <= ? ORDER BY created_at, id",
-            (a.platform, a.author_id, us(since), us(until)),
-        )
-        if r[0] not in recorded
-    ]
-    for native_id in ids:
-        stored = store.get_mention(a.platform, native_id)
-        if stored is None:
-            continue
-        mention = stored.mention
-        verdict = check_proof(m.spec, _post(store, m, mention, stored.watch_ids, index))
-        if not verdict.matches:
-            continue
-        with transaction(db):
-            cur = db.execute(
-                "INSERT OR IGNORE INTO mission_completions (mission_id, ambassador_id, platform, "
-                "native_id, posted_at, status, reason, disclosure, text, url, checked_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    m.id,
-                    a.id,
-                    a.platform,
-                    native_id,
-                    us(mention.created_at),
-                    "counted" if verdict.counted else "flagged",
-                    verdict.reason,
-                    verdict.disclosure,
-                    mention.text,
-                    mention.url,
-                    us(now),
-                ),
-            )
-            if cur.rowcount == 0:  # recorded meanwhile by another checker
-                continue
-            completion_id = int(cur.lastrowid or 0)
-            if verdict.counted:
-                credit(db, a.id, m.points, completion_id, now)
-            # The post is named by the completion (its id there is erasable), not in the log.
-            audit.record(
-                db,
-                actor,
-                "mission.complete" if verdict.counted else "mission.flag",
-                m.target,
-                {
-                    "ambassador": a.id,
-                    "completion": completion_id,
-                    "reason": verdict.reason,
-                    "disclosure": verdict.disclosure,
-                    "points": m.points if verdict.counted else 0,
-                },
-                at=now,
-            )
-        completion = get_completion(db, completion_id)
-        if verdict.counted:
-            result.counted.append(completion)
-            return True
-        result.flagged.append(completion)
-    return False
-
-
 def check_missions(store: SQLiteStore, now: datetime, *, actor: str = "system") -> CheckResult:
     """Check every open mission's proofs among the stored posts, as of ``now``; award points
     and badges. Safe to run again (idempotent) and from several processes."""
     result = CheckResult()
-    ambassadors = eligible(store.db)
-    rewarded: set[int] = set()
-    for m in list_missions(store.db, status="open"):
-        if m.starts_at > now or m.deadline < now - LAG:
-            continue
-        result.missions += 1
-        index = _watch_index(store, m.watch_id) if m.kind is MissionKind.EXPERIENCE else None
-        for a in ambassadors:
-            if m.assignees and a.id not in m.assignees:
-                continue
-            if _check_one(store, m, a, index, now, actor, result):
-                rewarded.add(a.id)
-    for aid in sorted(rewarded):
+    due = [
+        m
+        for m in list_missions(store.db, status="open")
+        if m.starts_at <= now and m.deadline >= now - LAG
+    ]
+    result.missions = len(due)
+    if not due:
+        return result
+    due.sort(key=lambda m: m.id)
+    indexes = {
+        m.watch_id: _watch_index(store, m.watch_id)
+        for m in due
+        if m.kind is MissionKind.EXPERIENCE and m.watch_id
+    }
+    rewarded = [
+        a.id
+        for a in eligible(store.db)
+        if _check_ambassador(store, a, due, now, actor, result, indexes)
+    ]
+    for aid in rewarded:
         result.badges += [(aid, b) for b in award_badges(store.db, aid, actor, now)]
     return result
