@@ -1409,6 +1409,18 @@ def rewards_list(ctx: _Context) -> None:
     click.echo(table(["id", "reward", "cost", "stock", "description"], rows, [5, 24, 8, 6, 50]))
 
 
+@rewards.command("withdraw")
+@click.argument("reward_id", metavar="REWARD", type=int)
+@pass_ctx
+def rewards_withdraw(ctx: _Context, reward_id: int) -> None:
+    """Take a reward out of the catalogue; redemptions already made stay."""
+    from tocsin.ambassadors import points
+
+    with open_store(ctx.settings) as store:
+        r = points.withdraw_reward(store.db, reward_id, _ACTOR)
+    click.echo(f"reward {r.id} withdrawn: {terminal_safe(r.name)}")
+
+
 @rewards.command("redeem")
 @click.argument("reward_id", metavar="REWARD", type=int)
 @click.option("--ambassador", "ambassador_id", required=True, type=int, metavar="ID")

@@ -75,6 +75,8 @@ def test_programme_from_the_command_line(
     assert code == 0 and "balance 5" in out, err
     code, _, err = run(capsys, db, "rewards", "redeem", "1", "--ambassador", "2")
     assert code == 1 and err.startswith("error: not enough points")
+    assert run(capsys, db, "rewards", "withdraw", "1")[0] == 0
+    assert "Mug" not in run(capsys, db, "rewards", "list")[1]
     code, out, _ = run(capsys, db, "ambassadors", "show", "1")
     assert code == 0 and "consent v1 given" in out and "I agree to disclose" in out
     assert "points 5" in out and "first-mission" in out and "mission 1: counted" in out
