@@ -324,3 +324,21 @@ def test_invalid_missions_are_refused(
     with pytest.raises(Conflict, match=message):
         missions.add(store.db, kind, "manager", **args)  # type: ignore[arg-type]
     assert missions.list_missions(store.db) == []
+
+
+def test_the_page_escapes_everything_and_links_only_http() -> None:
+    from dataclasses import replace
+    from datetime import UTC, datetime
+
+    from tocsin.ambassadors.experiences import PublishedExperience, html_page
+
+    item = PublishedExperience(
+        1, 1, "x<y", '<script>alert(1)</script> "q" #ad', "#ad", "<b>Zoé</b>",
+        "javascript:alert(1)", datetime(2026, 11, 2, tzinfo=UTC),
+    )  # fmt: skip
+    page = html_page([item], title="<title>")
+    assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "&lt;b&gt;Zoé&lt;/b&gt;" in page and "x&lt;y" in page and "javascript:" not in page
+    assert "<h1>&lt;title&gt;</h1>" in page
+    linked = html_page([replace(item, url="https://x.com/a?b=1&c=2")])
+    assert 'href="https://x.com/a?b=1&amp;c=2"' in linked
