@@ -110,3 +110,14 @@ def test_erase_by_author(store: SQLiteStore) -> None:
     a = enrolled(store, 305)
     erased = enrolment.erase_author(store.db, "x", "u305", "admin", now=NOW)
     assert erased is not None and erased.id == a.id and erased.erased_at == NOW
+
+
+def test_enrolment_is_refused_once_the_country_is_excluded(store: SQLiteStore) -> None:
+    a = enrolment.invite(store.db, "x", "u306", "manager", country="BE", now=T0)
+    enrolment.exclude_country(store.db, "BE", "paused", "admin", now=T0)
+    with pytest.raises(Conflict, match="does not run in BE: paused"):
+        enrolment.enrol(store.db, a.id, CONSENT, "v3", "manager")
+    assert enrolment.get(store.db, a.id).status is Status.INVITED
+    assert enrolment.consents(store.db, a.id) == []
+    with pytest.raises(Conflict, match="not excluded"):
+        enrolment.allow_country(store.db, "FR", "admin")
