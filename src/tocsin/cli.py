@@ -1631,7 +1631,7 @@ def authors() -> None:
 @click.option(
     "--window",
     "window_days",
-    default=7.0,
+    default=2.0,
     show_default=True,
     type=click.FloatRange(0.01, 365),
     help="Rising voices: growth of influence over this many days.",
@@ -1745,10 +1745,22 @@ def authors_show(ctx: _Context, author: str, as_json: bool) -> None:
 @click.option("--watch", "watch_id", required=True, metavar="ID")
 @click.option("--since", help="From this date/time (UTC) [default: a week before --until].")
 @click.option("--until", help="Until this date/time, exclusive [default: after the last post].")
+@click.option(
+    "--min-confidence",
+    default=0.3,
+    show_default=True,
+    type=click.FloatRange(0, 1),
+    help="Leave out weaker signals (their number is still printed).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Signals and their evidence as JSON.")
 @pass_ctx
 def authors_coordination(
-    ctx: _Context, watch_id: str, since: str | None, until: str | None, as_json: bool
+    ctx: _Context,
+    watch_id: str,
+    since: str | None,
+    until: str | None,
+    min_confidence: float,
+    as_json: bool,
 ) -> None:
     """Possible coordination in a watch: bursts of near-identical posts or of one link from
     several accounts, with their evidence and a confidence (never an accusation)."""
@@ -1761,9 +1773,10 @@ def authors_coordination(
         if store.get_watch(watch_id) is None:
             raise UsageError(f"no watch {watch_id!r} (tocsin watch list)")
         update_profiles(store)
-        found = watch_coordination(
+        every = watch_coordination(
             store, watch_id, since=parse_when(since), until=parse_when(until)
         )
+        found = [s for s in every if s.confidence >= min_confidence]
         names = identities(store, [k for s in found for k in s.authors])
     if as_json:
         data = [
@@ -1784,6 +1797,12 @@ def authors_coordination(
         shown = ", ".join(terminal_safe(w, 40) for w in who[:10])
         more = f" and {len(who) - 10} more" if len(who) > 10 else ""
         click.echo(f"  accounts: {shown}{more}")
+    weaker = len(every) - len(found)
+    if weaker:
+        click.echo(
+            f"({weaker:,} weaker signal{'s' if weaker > 1 else ''} below {min_confidence:g} "
+            "left out: --min-confidence 0)"
+        )
 
 
 @cli.command()

@@ -68,6 +68,7 @@ def test_authors_coordination(db: Path, capsys: pytest.CaptureFixture[str]) -> N
     first = out.splitlines()[0]
     assert first.startswith("confidence 0.9") and "possible coordination: 12 accounts" in first
     assert "x:bot" in out and "x:enthusiast" not in out
+    assert out.splitlines()[-1] == "(1 weaker signal below 0.3 left out: --min-confidence 0)"
     code, out, _ = run(capsys, db, "authors", "coordination", "--watch", "acme", "--json")
     assert orjson.loads(out)[0]["kind"] == "near_identical"
 

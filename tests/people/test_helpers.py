@@ -48,6 +48,7 @@ def test_who_started_and_who_amplified() -> None:
         post(1, "early-fan", 0, "positive", metrics=Metrics(reposts=500)),  # positive: not it
         post(2, "first", 3, "negative", metrics=Metrics(reposts=7)),
         post(3, "second", 9, "negative"),
+        post(5, "quiet", 2, "negative"),  # earlier, but nobody picked it up
         post(4, "replier", 1, "negative", reply_to="2"),  # a reply does not start anything
         *(post(10 + i, f"rt{i}", 20 + i, "negative", repost_of="3") for i in range(4)),
         post(20, "rt-first", 30, "negative", repost_of="2"),
@@ -55,11 +56,13 @@ def test_who_started_and_who_amplified() -> None:
     ]
     authors = {p.key: p.author.id for p in posts}
     roles = incident_roles(posts, _key, authors, onset=T0, limit=2)
-    assert [r.key for r in roles.started] == ["first", "second"]
+    assert [r.key for r in roles.started] == ["first", "second"]  # ranked by pickup, then time
+    assert incident_roles(posts, _key, authors, onset=T0).started[2].key == "quiet"
     assert roles.started[0].evidence["picked_up"] == 2  # a reply and a repost
     assert roles.started[0].examples == (("x", "2"),)
-    assert [r.key for r in roles.amplified] == ["second", "first"]  # 4 reposts here, then 1
-    assert roles.amplified[0].evidence == {"reposted_or_quoted_here": 4, "reposts_reported": 0}
+    # first: 1 repost seen, 7 reported; second: 4 seen; early-fan: positive, left out.
+    assert [r.key for r in roles.amplified] == ["first", "second"]
+    assert roles.amplified[1].evidence == {"reposted_or_quoted_here": 4, "reposts_reported": 0}
     assert roles.sentiment["rt0"] == Counter(negative=1)
 
 

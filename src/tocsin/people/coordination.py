@@ -16,17 +16,20 @@ confidence (0-1) that the pattern is unusual, worded as "possible coordination".
 
 Each group's features, all 0-1: ``new_or_low_history`` (share of accounts first seen less than
 ``young`` before the group's first post, or with at most ``low_history_posts`` posts stored),
-``synchronised`` (largest share of the group's posts within ``sync_seconds``), ``shared_link``
-(share of posts carrying the group's most common link), and ``size``
+``new_or_low_history_elsewhere`` (the same share among the other accounts of the posts read),
+``unusual_accounts`` (how far the first exceeds the second: ``(group - others) / (1 - others)``,
+at least 0 — in monitoring most accounts have little history, so only the excess says
+something), ``synchronised`` (largest share of the group's posts within ``sync_seconds``),
+``shared_link`` (share of posts carrying the group's most common link), and ``size``
 (``1 - exp(-(authors - min_authors + 1) / 4)``). Confidence:
 
-    near-identical: size * (0.3 + 0.2 new_or_low_history + 0.4 synchronised + 0.1 shared_link)
-    shared link:    size * (0.2 + 0.4 new_or_low_history + 0.4 synchronised)
+    near-identical: size * (0.15 + 0.55 synchronised + 0.2 unusual_accounts + 0.1 shared_link)
+    shared link:    size * (0.1 + 0.6 synchronised + 0.3 unusual_accounts)
 
-Timing weighs most: accounts with little history are common whenever monitoring is young, and
-identical replies ("same here") pile up over hours in any real complaint thread. Identical text
-from established accounts spread over hours stays below 0.3, a burst of identical text with the
-same link from accounts never heard before nears 1.
+Timing weighs most: "same here" replies pile up over hours in any real complaint thread and a
+popular article is shared all day; a burst of identical text within a minute or two is rarer.
+Identical text from established accounts spread over hours stays below 0.2; a burst of
+identical text with the same link from unusually new accounts nears 1.
 """
 
 from __future__ import annotations
@@ -202,11 +205,12 @@ def coordination_signals(
     stored for it (all watches); an account missing from it counts as never heard before.
     Strongest first."""
     rules = rules or CoordinationRules()
+    background = _Background(posts, history, rules)
     out: list[CoordinationSignal] = []
     covered: set[int] = set()
     for group in near_identical_groups(posts, rules):
         for burst in _bursts(group, posts, rules.max_gap):
-            signal = _signal("near_identical", burst, posts, history, key_of, rules)
+            signal = _signal("near_identical", burst, posts, background, key_of, rules)
             if signal is not None:
                 out.append(signal)
                 covered.update(burst)
@@ -218,17 +222,55 @@ def coordination_signals(
             by_link.setdefault(link, []).append(i)
     for indices in by_link.values():
         for burst in _bursts(indices, posts, rules.max_gap):
-            signal = _signal("shared_link", burst, posts, history, key_of, rules)
+            signal = _signal("shared_link", burst, posts, background, key_of, rules)
             if signal is not None:
                 out.append(signal)
     return sorted(out, key=lambda s: (-s.confidence, s.first_at))
+
+
+class _Background:
+    """Every account of the posts read, to say how unusual a group's accounts are: in
+    monitoring, most accounts have little history, so a group's share of new accounts is
+    measured against the share among the other accounts posting in the same window."""
+
+    def __init__(
+        self,
+        posts: Sequence[Mention],
+        history: Mapping[Account, tuple[datetime, int]],
+        rules: CoordinationRules,
+    ) -> None:
+        accounts = list(dict.fromkeys((m.platform, m.author.id) for m in posts))
+        self.index = {a: i for i, a in enumerate(accounts)}
+        self.first = np.array(
+            [history[a][0].timestamp() if a in history else math.inf for a in accounts]
+        )
+        self.count = np.array([history[a][1] if a in history else 0 for a in accounts])
+        self.rules = rules
+
+    def new(self, at: datetime) -> np.ndarray:
+        """Per account: new (first seen less than ``young`` before ``at``) or little history."""
+        since = (at - self.rules.young).timestamp()
+        result: np.ndarray = (self.first >= since) | (self.count <= self.rules.low_history_posts)
+        return result
+
+    def lift(self, accounts: Sequence[Account], at: datetime) -> tuple[float, float, int]:
+        """(share of ``accounts`` new or with little history, the same share among the other
+        accounts (0 when there are none), how many of ``accounts`` are new)."""
+        new = self.new(at)
+        mine = np.array([self.index[a] for a in accounts])
+        share = float(new[mine].mean())
+        others = len(new) - len(mine)
+        if others <= 0:
+            return share, 0.0, int(new[mine].sum())
+        base = (float(new.sum()) - float(new[mine].sum())) / others
+        return share, base, int(new[mine].sum())
 
 
 def _signal(
     kind: str,
     burst: list[int],
     posts: Sequence[Mention],
-    history: Mapping[Account, tuple[datetime, int]],
+    background: _Background,
     key_of: Callable[[Author], str],
     rules: CoordinationRules,
 ) -> CoordinationSignal | None:
@@ -238,37 +280,32 @@ def _signal(
         return None
     first_at = min(m.created_at for m in chosen)
     last_at = max(m.created_at for m in chosen)
-    new = 0
-    for account in accounts:
-        seen = history.get(account)
-        if seen is None:
-            new += 1
-            continue
-        first_seen, count = seen
-        if first_seen >= first_at - rules.young or count <= rules.low_history_posts:
-            new += 1
-    new_share = new / len(accounts)
+    new_share, base, new = background.lift(accounts, first_at)
+    unusual = max(0.0, (new_share - base) / (1 - base)) if base < 1 else 0.0
     sync, in_window = _synchronised([m.created_at for m in chosen], rules.sync_seconds)
     links = Counter(link for m in chosen for link in dict.fromkeys(link_key(u) for u in m.links))
     top_link, link_posts = links.most_common(1)[0] if links else ("", 0)
     link_share = link_posts / len(chosen)
     size = 1 - math.exp(-(len(accounts) - rules.min_authors + 1) / 4)
     if kind == "near_identical":
-        confidence = size * (0.3 + 0.2 * new_share + 0.4 * sync + 0.1 * link_share)
+        confidence = size * (0.15 + 0.55 * sync + 0.2 * unusual + 0.1 * link_share)
         what = "near-identical text"
     else:
-        confidence = size * (0.2 + 0.4 * new_share + 0.4 * sync)
+        confidence = size * (0.1 + 0.6 * sync + 0.3 * unusual)
         what = f"the same link ({top_link})"
     span = (last_at - first_at).total_seconds()
     summary = (
         f"possible coordination: {len(accounts)} accounts posted {what} within "
-        f"{_duration(span)}; {new} of them new or with little history; {in_window} of the "
+        f"{_duration(span)}; {new} of them new or with little history ({base:.0%} of the "
+        f"other accounts); {in_window} of the "
         f"{len(chosen)} posts within {rules.sync_seconds:g} s of each other"
     )
     evidence = {
         "accounts": len(accounts),
         "posts": len(chosen),
         "new_or_low_history": round(new_share, 3),
+        "new_or_low_history_elsewhere": round(base, 3),
+        "unusual_accounts": round(unusual, 3),
         "synchronised": round(sync, 3),
         "shared_link": round(link_share, 3),
         "link": top_link,

@@ -1,11 +1,14 @@
 """Who started an incident and who amplified it, from the incident's posts.
 
-- **started**: the authors of the earliest original posts (neither reposts nor replies) of the
-  incident, among its negative posts when any is analysed as negative; with how much each was
-  picked up (reposted, quoted or answered within the incident);
+- **started**: among the earliest posts of the incident (the first 20 %, at least 20 posts),
+  the authors of original posts (neither reposts nor replies) — negative ones when any is
+  analysed as negative — ranked by how much they were picked up (reposted, quoted or answered
+  within the incident, or the reposts their platform reports, whichever is larger), then by
+  time: the early posts that took off;
 - **amplified**: the authors whose posts were most reposted or quoted within the incident
-  (reposts and quotes seen among its posts, then the repost counts the platforms report), the
-  positive ones left out: spreading praise does not amplify a bad buzz.
+  (reposts and quotes seen among its posts, or the repost counts the platforms report on their
+  posts in it, whichever is larger), the positive ones left out: spreading praise does not
+  amplify a bad buzz.
 
 An incident's posts are the watch's posts from its onset to its resolution (or its last signal
 plus one bucket), as in its explanation; a hashtag story keeps the posts with that hashtag.
@@ -13,6 +16,7 @@ plus one bucket), as in its explanation; a hashtag story keeps the posts with th
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +30,9 @@ from tocsin.store.sqlite_incidents import SQLiteIncidents
 from tocsin.store.sqlite_people import SQLitePeople
 
 PostKey = tuple[str, str]
+#: "Started it" looks at the earliest posts: this share of the incident's, at least EARLY_POSTS.
+EARLY_SHARE = 0.2
+EARLY_POSTS = 20
 
 
 @dataclass(frozen=True)
@@ -93,33 +100,41 @@ def incident_roles(
                 spread[target] += 1
                 spread_posts.setdefault(target, Counter())[(m.platform, ref)] += 1
 
-    originals = [
-        (m, k) for m, k in zip(posts, keys, strict=True) if not (m.repost_of or m.reply_to)
-    ]
-    negative = [(m, k) for m, k in originals if m.sentiment and m.sentiment.label == "negative"]
-    pool = sorted(negative or originals, key=lambda mk: (mk[0].created_at, mk[0].native_id))
+    ordered = sorted(range(len(posts)), key=lambda i: (posts[i].created_at, posts[i].native_id))
+    early = max(EARLY_POSTS, math.ceil(EARLY_SHARE * len(posts)))
+    position = {i: n for n, i in enumerate(ordered)}
+    originals = [i for i in ordered[:early] if not (posts[i].repost_of or posts[i].reply_to)]
+    negative = [i for i in originals if _negative(posts[i])]
+    best: dict[str, tuple[int, int]] = {}  # author -> (pickup, first early post)
+    for i in negative or originals:
+        k = keys[i]
+        pickup = max(picked[k], posts[i].metrics.reposts or 0)
+        if k not in best or pickup > best[k][0]:
+            best[k] = (pickup, best[k][1] if k in best else i)
+    ranked_starters = sorted(best, key=lambda k: (-best[k][0], position[best[k][1]]))
     started: list[IncidentRole] = []
-    for m, k in pool:
-        if len(started) >= limit:
-            break
-        if any(r.key == k for r in started):
-            continue
+    for k in ranked_starters[:limit]:
+        pickup, i = best[k]
+        m = posts[i]
         minutes = (m.created_at - onset).total_seconds() / 60
         evidence = {
             "first_post_at": m.created_at.isoformat(),
             "minutes_after_onset": round(minutes, 1),
+            "position": position[i] + 1,
             "followers": m.author.followers,
             "posts_in_incident": sum(sentiment[k].values()),
             "picked_up": picked[k],
+            "reposts_reported": m.metrics.reposts,
         }
         reasons = (
-            f"among the first {'negative ' if negative else ''}posts, "
-            f"{minutes:+.0f} min from the onset",
-            f"picked up {_times(picked[k])} within the incident",
+            f"post number {position[i] + 1} of {len(posts)} in the incident "
+            f"({minutes:+.0f} min from the onset)",
+            f"picked up {_times(picked[k])} within the incident"
+            + (f", {m.metrics.reposts:,} reposts reported" if m.metrics.reposts else ""),
         )
-        # Earliest first: the score falls with each later starter.
-        score = float(limit - len(started))
-        started.append(IncidentRole("started", k, m.platform, score, reasons, evidence, (m.key,)))
+        started.append(
+            IncidentRole("started", k, m.platform, float(pickup), reasons, evidence, (m.key,))
+        )
 
     reported: Counter[str] = Counter()
     for m, k in zip(posts, keys, strict=True):
@@ -127,7 +142,7 @@ def incident_roles(
             reported[k] += m.metrics.reposts or 0
     ranked = sorted(
         (k for k in set(spread) | set(reported) if spread[k] or reported[k]),
-        key=lambda k: (-spread[k], -reported[k], k),
+        key=lambda k: (-max(spread[k], reported[k]), -spread[k], k),
     )
     amplified = []
     for k in ranked[:limit]:
@@ -142,13 +157,17 @@ def incident_roles(
                 "amplified",
                 k,
                 own.get(k) or (examples[0][0] if examples else ""),
-                float(spread[k] or reported[k]),
+                float(max(spread[k], reported[k])),
                 reasons,
                 evidence,
                 examples,
             )
         )
     return IncidentRoles(incident_id, len(posts), started, amplified, sentiment)
+
+
+def _negative(m: Mention) -> bool:
+    return m.sentiment is not None and m.sentiment.label == "negative"
 
 
 def _positive(m: Mention) -> bool:

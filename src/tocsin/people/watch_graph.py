@@ -30,7 +30,7 @@ from tocsin.store.times import from_us
 _CHUNK = 900
 #: Most recent posts of a watch read to build its graph.
 MAX_POSTS = 200_000
-RISING_WINDOW = timedelta(days=7)
+RISING_WINDOW = timedelta(days=2)
 
 
 @dataclass
