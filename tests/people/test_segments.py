@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from tests.people.stored import T0, conversation, store_with, write
-from tocsin.domain import Author, Mention, Sentiment
+from tocsin.domain import Author, Mention, Sentiment, Watch
 from tocsin.people.profiles import update_profiles, watch_profiles
 from tocsin.people.segments import SEGMENTS, SegmentRules, brand_managers, watch_segments
 from tocsin.people.service import identities
@@ -112,3 +112,14 @@ def test_unknown_segment_and_empty_watch() -> None:
         watch_segments(store, "acme", names=("fans",))
     assert all(v == [] for v in watch_segments(store, "acme").segments.values())
     assert set(watch_segments(store, "acme").segments) == set(SEGMENTS)
+
+
+def test_the_watchs_own_accounts_are_never_members() -> None:
+    store = store_with(conversation())
+    store.put_watch(Watch(id="acme", query="acme OR @AMB OR someone@example.com"))
+    update_profiles(store)
+    found = watch_segments(store, "acme", names=("ambassadors",)).segments["ambassadors"]
+    names = identities(store, [m.key for m in found])
+    assert found and "amb" not in {names[m.key].handle for m in found}
+    kept = watch_segments(store, "acme", names=("ambassadors",), exclude=()).segments
+    assert identities(store, [kept["ambassadors"][0].key]).popitem()[1].handle == "amb"

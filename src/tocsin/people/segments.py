@@ -27,7 +27,8 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Callable, Mapping, Sequence
+import re
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -271,10 +272,15 @@ def watch_segments(
     now: datetime | None = None,
     window: timedelta = RISING_WINDOW,
     rules: SegmentRules | None = None,
+    exclude: Collection[str] | None = None,
 ) -> WatchSegments:
     """Segments of ``watch_id`` from its profiles (run ``update_profiles`` first) and, for
-    critics and rising voices, its conversation graph; members carry example mention keys."""
+    critics and rising voices, its conversation graph; members carry example mention keys.
+
+    ``exclude`` (author keys) are never members; by default the watch's own accounts, those
+    whose handle its query names as ``@handle`` (the brand is not its own ambassador)."""
     rules = rules or SegmentRules()
+    left_out = own_accounts(store, watch_id) if exclude is None else set(exclude)
     unknown = [n for n in names if n not in SEGMENTS]
     if unknown:
         raise ValueError(f"unknown segment {unknown[0]!r}: one of {', '.join(SEGMENTS)}")
@@ -297,8 +303,30 @@ def watch_segments(
         else:
             assert graph is not None
             members = rising(graph.rising, by_key, rules, window)
-        found[name] = _with_examples(store, watch_id, name, members[:limit], rules.examples)
+        members = [m for m in members if m.key not in left_out][:limit]
+        found[name] = _with_examples(store, watch_id, name, members, rules.examples)
     return WatchSegments(watch_id, graph.now if graph else now, found, graph)
+
+
+_HANDLE = re.compile(r"(?<![\w@])@([\w][\w.@-]*\w)")
+
+
+def own_accounts(store: SQLiteStore, watch_id: str) -> set[str]:
+    """Keys of the accounts whose handle the watch's query names as ``@handle``, on any
+    platform: ``@cafelia`` names ``cafelia``, and ``cafelia@instance`` (Mastodon) or
+    ``cafelia.fr`` (Bluesky) too."""
+    watch = store.get_watch(watch_id)
+    handles = {h.lower() for h in _HANDLE.findall(watch.query)} if watch else set()
+    if not handles:
+        return set()
+    people = SQLitePeople(store.db)
+    found = set()
+    for platform, author_id, handle in store.db.execute(
+        "SELECT platform, id, lower(handle) FROM authors"
+    ):
+        if handle in handles or re.split(r"[@.]", handle, maxsplit=1)[0] in handles:
+            found.add(people.key(platform, author_id))
+    return found
 
 
 def segment(
