@@ -194,3 +194,25 @@ def test_a_store_from_before_m008_erases_without_profiles(tmp_path: object) -> N
     store.put_watch(WATCH)
     write(store, conversation()[:5])
     assert store.erase_author("x", conversation()[0].author.id) >= 1
+
+
+def test_each_watch_has_its_own_checkpoint() -> None:
+    posts = conversation()
+    store = store_with([])
+    write(store, posts[:200], ("acme", "other"))  # "other" is not a watch yet
+    update_profiles(store)
+    assert {r[0] for r in store.db.execute("SELECT DISTINCT watch_id FROM author_profiles")} == {
+        "acme"
+    }
+    store.put_watch(Watch(id="other", query="acme"))
+    write(store, posts[200:], ("acme", "other"))
+    update = update_profiles(store)
+    assert update.rebuilt == ("other",)
+    assert update.posts == (len(posts) - 200) + len(posts)  # acme's new posts, all of other's
+    incremental = _dump(store.db)
+    rebuild_profiles(store)
+    assert _dump(store.db) == incremental
+    mine = [
+        p for p in watch_profiles(store, "other") if p.key == SQLitePeople(store.db).key("x", "a1")
+    ]
+    assert mine[0].posts == 6
