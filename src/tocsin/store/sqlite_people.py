@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 from tocsin.people.pseudonym import author_key, new_secret
@@ -24,11 +24,12 @@ RECENT_POSTS = 30
 _UPSERT_PROFILE = (
     "INSERT INTO author_profiles (watch_id, author_key, platform, followers, posts, "
     "reposts_made, likes, reposts, replies, negative, neutral, positive, detailed, constructive, "
-    "toxic, first_seen, last_seen) VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "toxic, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
     "ON CONFLICT (watch_id, author_key) DO UPDATE SET "
     "followers = CASE WHEN excluded.followers IS NULL THEN followers "
     "WHEN followers IS NULL OR excluded.followers > followers THEN excluded.followers "
-    "ELSE followers END, posts = posts + 1, reposts_made = reposts_made + excluded.reposts_made, "
+    "ELSE followers END, posts = posts + excluded.posts, "
+    "reposts_made = reposts_made + excluded.reposts_made, "
     "likes = likes + excluded.likes, reposts = reposts + excluded.reposts, "
     "replies = replies + excluded.replies, negative = negative + excluded.negative, "
     "neutral = neutral + excluded.neutral, positive = positive + excluded.positive, "
@@ -38,8 +39,8 @@ _UPSERT_PROFILE = (
 )
 _UPSERT_DAY = (
     "INSERT INTO author_days (watch_id, author_key, day, posts, negative, neutral, positive) "
-    "VALUES (?, ?, ?, 1, ?, ?, ?) ON CONFLICT (watch_id, author_key, day) DO UPDATE SET "
-    "posts = posts + 1, negative = negative + excluded.negative, "
+    "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (watch_id, author_key, day) DO UPDATE SET "
+    "posts = posts + excluded.posts, negative = negative + excluded.negative, "
     "neutral = neutral + excluded.neutral, positive = positive + excluded.positive"
 )
 _PROFILE_COLUMNS = (
@@ -86,6 +87,27 @@ class StoredMentionFacts:
     toxicity: float | None
     watch_ids: tuple[str, ...]
 
+    @classmethod
+    def from_row(cls, row: Sequence[Any], watch_ids: tuple[str, ...]) -> StoredMentionFacts:
+        (i, platform, native_id, author_id, followers, text, created, repost_of, *rest) = row
+        likes, reposts, replies, sentiment, toxicity = rest
+        return cls(
+            i,
+            platform,
+            native_id,
+            author_id,
+            followers,
+            text,
+            created,
+            repost_of,
+            likes,
+            reposts,
+            replies,
+            sentiment,
+            toxicity,
+            watch_ids,
+        )
+
 
 class SQLitePeople:
     """On the store's connection. ``add_posts`` and the checkpoint writes belong in the
@@ -96,12 +118,16 @@ class SQLitePeople:
 
     # -- the pseudonym secret ------------------------------------------------------------------
     def secret(self) -> bytes:
-        """The pseudonym secret of this database, created at first use (random, 32 bytes)."""
-        self.db.execute(
-            "INSERT OR IGNORE INTO people_secret (id, secret, created_at) VALUES (1, ?, ?)",
-            (new_secret(), time.time_ns() // 1000),
-        )
-        return bytes(self.db.execute("SELECT secret FROM people_secret WHERE id = 1").fetchone()[0])
+        """The pseudonym secret of this database, created at first use (random, 32 bytes).
+        Once it exists this only reads (a read-only connection can call it)."""
+        row = self.db.execute("SELECT secret FROM people_secret WHERE id = 1").fetchone()
+        if row is None:
+            self.db.execute(
+                "INSERT OR IGNORE INTO people_secret (id, secret, created_at) VALUES (1, ?, ?)",
+                (new_secret(), time.time_ns() // 1000),
+            )
+            row = self.db.execute("SELECT secret FROM people_secret WHERE id = 1").fetchone()
+        return bytes(row[0])
 
     def key(self, platform: str, author_id: str) -> str:
         return author_key(self.secret(), platform, author_id)
@@ -143,58 +169,48 @@ class SQLitePeople:
             (rows[0][0], rows[-1][0]),
         ):
             watches.setdefault(mention_id, []).append(watch_id)
-        names = [f.name for f in fields(StoredMentionFacts)]
-        return [
-            StoredMentionFacts(**dict(zip(names, (*r, tuple(watches.get(r[0], ()))), strict=True)))
-            for r in rows
-        ]
+        return [StoredMentionFacts.from_row(r, tuple(watches.get(r[0], ()))) for r in rows]
 
     def add_posts(self, posts: Sequence[PostRow]) -> None:
-        """Count each post once in its author's profile (the caller never passes one twice)."""
-        profiles, days, recent = [], [], []
+        """Count each post once in its author's profile (the caller never passes one twice).
+
+        Sums are made here per author and day first: one upsert per author, not per post."""
+        profiles: dict[tuple[str, str], list[Any]] = {}
+        days: dict[tuple[str, str, int], list[int]] = {}
+        recent: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
         for p in posts:
             neg, neu, pos = (int(p.sentiment == s) for s in ("negative", "neutral", "positive"))
-            profiles.append(
-                (
-                    p.watch_id,
-                    p.author_key,
-                    p.platform,
-                    p.followers,
-                    int(p.repost),
-                    p.likes,
-                    p.reposts,
-                    p.replies,
-                    neg,
-                    neu,
-                    pos,
-                    p.traits & 1,
-                    (p.traits >> 1) & 1,
-                    (p.traits >> 2) & 1,
-                    p.created_at,
-                    p.created_at,
-                )
+            who = (p.watch_id, p.author_key)
+            row = (1, int(p.repost), p.likes, p.reposts, p.replies, neg, neu, pos)
+            traits = (p.traits & 1, (p.traits >> 1) & 1, (p.traits >> 2) & 1)
+            found = profiles.get(who)
+            if found is None:
+                profiles[who] = [p.platform, p.followers, *row, *traits, p.created_at, p.created_at]
+            else:
+                if p.followers is not None and (found[1] is None or p.followers > found[1]):
+                    found[1] = p.followers
+                for n, value in enumerate((*row, *traits), 2):
+                    found[n] += value
+                found[13] = min(found[13], p.created_at)
+                found[14] = max(found[14], p.created_at)
+            day = days.setdefault((*who, p.created_at // _US_PER_DAY), [0, 0, 0, 0])
+            for n, value in enumerate((1, neg, neu, pos)):
+                day[n] += value
+            recent.setdefault(who, []).append(
+                (p.created_at, p.platform, p.native_id, p.sentiment, p.traits)
             )
-            day = p.created_at // _US_PER_DAY
-            days.append((p.watch_id, p.author_key, day, neg, neu, pos))
-            recent.append(
-                (
-                    p.watch_id,
-                    p.author_key,
-                    p.created_at,
-                    p.platform,
-                    p.native_id,
-                    p.sentiment,
-                    p.traits,
-                )
-            )
-        self.db.executemany(_UPSERT_PROFILE, profiles)
-        self.db.executemany(_UPSERT_DAY, days)
+        self.db.executemany(_UPSERT_PROFILE, [(*k, *v) for k, v in profiles.items()])
+        self.db.executemany(_UPSERT_DAY, [(*k, *v) for k, v in days.items()])
         self.db.executemany(
             "INSERT OR REPLACE INTO author_posts (watch_id, author_key, created_at, platform, "
             "native_id, sentiment, traits) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            recent,
+            [
+                (*who, *post)
+                for who, kept in recent.items()
+                for post in sorted(kept, key=lambda r: r[:3], reverse=True)[:RECENT_POSTS]
+            ],
         )
-        self._prune({(p.watch_id, p.author_key) for p in posts})
+        self._prune(recent)
 
     def _prune(self, touched: Iterable[tuple[str, str]]) -> None:
         """Keep the ``RECENT_POSTS`` latest posts of each (watch, author): the same ones whatever
