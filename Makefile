@@ -29,14 +29,15 @@ $(CHROMIUM):
 	test -x $@
 
 demo: $(VENV)/.installed
-	$(BIN)/tocsin demo
+	$(BIN)/tocsin demo --serve
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 
 test: $(VENV)/.test-installed $(CHROMIUM) lint
-	PLAYWRIGHT_BROWSERS_PATH=/nonexistent-playwright-browsers $(BIN)/python -m pytest
+	PLAYWRIGHT_BROWSERS_PATH=/nonexistent-playwright-browsers TOCSIN_CHROMIUM=$(CHROMIUM) \
+		$(BIN)/python -m pytest
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/ingest.py
