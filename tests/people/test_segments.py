@@ -9,9 +9,16 @@ import pytest
 from tests.people.stored import T0, conversation, store_with, write
 from tocsin.domain import Author, Mention, Sentiment, Watch
 from tocsin.people.profiles import update_profiles, watch_profiles
-from tocsin.people.segments import SEGMENTS, SegmentRules, brand_managers, watch_segments
+from tocsin.people.segments import (
+    SEGMENTS,
+    SegmentRules,
+    brand_managers,
+    own_accounts,
+    watch_segments,
+)
 from tocsin.people.service import identities
 from tocsin.store.sqlite import SQLiteStore
+from tocsin.store.sqlite_people import SQLitePeople
 
 
 @pytest.fixture(scope="module")
@@ -123,3 +130,23 @@ def test_the_watchs_own_accounts_are_never_members() -> None:
     assert found and "amb" not in {names[m.key].handle for m in found}
     kept = watch_segments(store, "acme", names=("ambassadors",), exclude=()).segments
     assert identities(store, [kept["ambassadors"][0].key]).popitem()[1].handle == "amb"
+
+
+def test_own_accounts_are_the_query_handles_on_every_platform() -> None:
+    store = store_with([])
+    store.put_watch(Watch(id="acme", query="acme OR @acme OR @a_b"))
+    accounts = [
+        Author("x", "1", "ACME"),
+        Author("bluesky", "2", "acme.social"),
+        Author("mastodon", "3", "acme@shop.example"),
+        Author("x", "4", "acme_fan"),  # someone else
+        Author("bluesky", "5", "axb.social"),  # "_" is not a wildcard
+        Author("x", "6", "a_b"),
+    ]
+    write(
+        store,
+        [Mention(a.platform, a.id, a, "acme", T0, raw=b"{}") for a in accounts],
+    )
+    people = SQLitePeople(store.db)
+    expected = {people.key(a.platform, a.id) for a in accounts if a.id in {"1", "2", "3", "6"}}
+    assert own_accounts(store, "acme") == expected

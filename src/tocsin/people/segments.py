@@ -321,10 +321,13 @@ def own_accounts(store: SQLiteStore, watch_id: str) -> set[str]:
         return set()
     people = SQLitePeople(store.db)
     found = set()
-    for platform, author_id, handle in store.db.execute(
-        "SELECT platform, id, lower(handle) FROM authors"
-    ):
-        if handle in handles or re.split(r"[@.]", handle, maxsplit=1)[0] in handles:
+    for handle in sorted(handles):
+        prefix = handle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        for platform, author_id in store.db.execute(
+            "SELECT platform, id FROM authors WHERE lower(handle) = ?1 "
+            "OR lower(handle) LIKE ?2 ESCAPE '\\' OR lower(handle) LIKE ?3 ESCAPE '\\'",
+            (handle, prefix + "@%", prefix + ".%"),
+        ):
             found.add(people.key(platform, author_id))
     return found
 
