@@ -17,7 +17,7 @@ from tocsin.incidents.grouping import (
 
 H = timedelta(hours=1)
 T0 = datetime(2026, 11, 2, 0, tzinfo=UTC)
-COLD = GroupingConfig(warmup=0)  # no warm-up: the rules from the first bucket
+COLD = GroupingConfig(warmup=0, chronic_share=1.0)  # no warm-up, nothing chronic
 
 
 def sig(hour: int, score: float = 0.45, kind: str = "volume_surge", **kw: object) -> Signal:
@@ -41,7 +41,7 @@ def test_one_weak_signal_is_not_an_incident_two_buckets_are() -> None:
 
 
 def test_a_lone_weak_signal_is_dropped_after_the_gap() -> None:
-    tr = IncidentTracker("acme", GroupingConfig(pending_gap=2, warmup=0))
+    tr = IncidentTracker("acme", GroupingConfig(pending_gap=2, warmup=0, chronic_share=1.0))
     tick(tr, 5.5, sig(5))
     assert tick(tr, 8.5) == [] and len(tr.stories) == 1  # 6, 7 quiet: within the gap
     assert tick(tr, 9.5) == [] and tr.stories == {}  # 6, 7, 8 quiet: dropped
@@ -67,7 +67,7 @@ def test_the_same_bucket_seen_again_keeps_its_strongest_signal_and_no_second_ale
 
 
 def test_severity_steps_raise_one_alert_each_then_resolution_and_cooldown() -> None:
-    cfg = GroupingConfig(resolve_after=3, cooldown=5, step=2, warmup=0)
+    cfg = GroupingConfig(resolve_after=3, cooldown=5, step=2, warmup=0, chronic_share=1.0)
     tr = IncidentTracker("acme", cfg)
     tick(tr, 0.5, sig(0, 0.42))
     [(c, inc_id, k1)] = tick(tr, 1.5, sig(1, 0.42))
@@ -127,7 +127,7 @@ def test_the_tracker_pickles_mid_incident_and_continues_identically() -> None:
 
 
 def test_nothing_opens_during_the_warm_up() -> None:
-    tr = IncidentTracker("acme", GroupingConfig(warmup=24))
+    tr = IncidentTracker("acme", GroupingConfig(warmup=24, chronic_share=1.0))
     tr.begin(T0)
     assert tick(tr, 5.5, sig(5, 0.9)) == []
     assert tick(tr, 24.5, sig(24, 0.9))[0][0] == "opened"
@@ -168,3 +168,12 @@ def test_incident_validates_itself() -> None:
     ):
         with pytest.raises(ValueError):
             Incident(**{**ok, **bad})  # type: ignore[arg-type]
+
+
+def test_a_kind_noisy_through_the_warm_up_is_chronic_when_it_ends() -> None:
+    tr = IncidentTracker("acme")  # defaults: 24 buckets of warm-up
+    tr.begin(T0)
+    for h in (0, 3, 5, 8, 9, 12, 15, 18, 20):  # 9 of the first 24 hours
+        assert tr.observe([sig(h, 0.7, kind="high_reach")], T0 + (h + 0.5) * H) == []
+    assert tick(tr, 25.5, sig(25, 0.7, kind="high_reach")) == []
+    assert tick(tr, 25.6, sig(25, 0.7))[0][:2] == ("opened", "acme-20261103T0100")

@@ -53,7 +53,7 @@ class GroupingConfig:
     chronic_window: int = 168  # buckets over which a kind's ringing rate is measured …
     chronic_recent: int = 12  # … leaving out the most recent ones (the incident itself)
     chronic_share: float = 0.2  # a kind that rang in more of those buckets is not news
-    chronic_min: int = 48  # buckets the rate is divided by at least (a short history)
+    chronic_min: int = 48  # a shorter history is judged whole (recent buckets included)
 
     def __post_init__(self) -> None:
         if self.bucket.total_seconds() < 60 or self.bucket.total_seconds() % 60:
@@ -212,18 +212,21 @@ class IncidentTracker:
     def chronic(self, kind: str, b: int) -> bool:
         """Whether signals of ``kind`` at bucket ``b`` are not news: during the warm-up (base
         rates unknown), or when the kind rang in more than ``chronic_share`` of the buckets of
-        the window before ``b`` (its last ``chronic_recent`` buckets left out). A detector
-        that rings all the time tells nothing; its signals neither open nor extend incidents."""
+        the window before ``b`` (its last ``chronic_recent`` buckets left out, once the history
+        is at least ``chronic_min`` long). A detector that rings all the time tells nothing; its
+        signals neither open nor extend incidents."""
         cfg = self.config
         first = b if self.first is None else self.first
         if b - first < cfg.warmup:
             return True
-        hi = b - cfg.chronic_recent
         lo = max(first, b - cfg.chronic_window)
+        hi = b - cfg.chronic_recent
+        if hi - lo < cfg.chronic_min:  # a short history: all of it (no incident yet in it)
+            hi = b
         if hi <= lo:
             return False
         seen = sum(1 for x in self.rang.get(kind, ()) if lo <= x < hi)
-        return seen > cfg.chronic_share * max(hi - lo, cfg.chronic_min)
+        return seen > cfg.chronic_share * (hi - lo)
 
     def _rang(self, kind: str, b: int) -> None:
         buckets = self.rang.setdefault(kind, [])
