@@ -87,3 +87,51 @@ def test_incidents_helpers(db: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert data["helpers"][0]["author"] == "x:critic" and data["started"][0]["author"] == "x:critic"
     code, _, err = run(capsys, db, "incidents", "helpers", "nope")
     assert code == 1 and "no incident 'nope'" in err
+
+
+def test_hostile_handles_and_links_reach_the_terminal_harmless(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from datetime import timedelta
+
+    from tests.people.stored import BURST, T0
+    from tocsin.domain import Author, Mention, Metrics, Sentiment
+
+    evil = Author("x", "e\x1b[2J1", "\x1b]0;owned\x07fan\u202eevil", "\u202e\x1b[31mName", 5_000)
+    posts = [
+        Mention(
+            "x",
+            f"e{i}",
+            evil,
+            "acme is great, thanks",
+            T0 + timedelta(days=i),
+            raw=b"{}",
+            sentiment=Sentiment("positive", 0.9),
+            metrics=Metrics(likes=50),
+        )
+        for i in range(4)
+    ]
+    link = "https://evil.example/\x1b[2J\u202e"
+    posts += [
+        Mention(
+            "x",
+            f"b{i}",
+            Author("x", f"b{i}", f"\x1b[1mbot{i}"),
+            f"acme lies to everyone, share before they delete it {link}",
+            BURST + timedelta(seconds=i),
+            raw=b"{}",
+            links=(link,),
+        )
+        for i in range(5)
+    ]
+    path = tmp_path / "h.db"
+    store_with(posts, str(path)).close()
+    outputs = [
+        run(capsys, path, "authors", "top", "--watch", "acme", "--segment", "ambassadors"),
+        run(capsys, path, "authors", "show", "x:e\x1b[2J1"),
+        run(capsys, path, "authors", "coordination", "--watch", "acme"),
+    ]
+    for code, out, err in outputs:
+        assert code == 0, err
+        assert "\x1b" not in out and "\u202e" not in out and "\x07" not in out
+    assert "fan" in outputs[0][1] and "possible coordination" in outputs[2][1]
