@@ -56,10 +56,10 @@ def series_files(data: Path) -> list[str]:
 
 
 def run_detector(
-    data: Path, config: VolumeConfig, gate: GateConfig
+    data: Path, config: VolumeConfig, gate: GateConfig, files: list[str] | None = None
 ) -> dict[str, tuple[list[str], list[ScoredPoint]]]:
     out = {}
-    for rel in series_files(data):
+    for rel in files if files is not None else series_files(data):
         stamps, points = load_series(data / rel)
         out[rel] = (stamps, detect_series(points, config, gate))
     return out
@@ -105,8 +105,12 @@ def score_in_process(
     data: Path = DATA,
     windows: Path = WINDOWS,
     use_alert: bool = False,
-) -> dict[str, float]:
-    """The three normalised NAB scores, with the scorer's own functions (for tuning loops)."""
+    files: list[str] | None = None,
+    details: bool = False,
+) -> dict[str, Any]:
+    """The three normalised NAB scores, with the scorer's own functions (for tuning loops);
+    ``files`` restricts the corpus (threshold and normalisation over those files only);
+    ``details`` adds ``per_file``: (file, standard score, windows, detected, false positives)."""
     nab = load_scorer()
     args = argparse.Namespace(
         windows=str(windows),
@@ -138,8 +142,17 @@ def score_in_process(
 
     setattr(nab, "ResultsIndex", Index)  # noqa: B010 - in-memory results instead of CSV files
     setattr(nab, "read_results", read_results)  # noqa: B010
+    if files is not None:
+        chosen = sorted(files)
+        setattr(nab, "list_data_files", lambda _: chosen)  # noqa: B010
     out = nab.run(args)
-    return {name: p["normalised"] for name, p in out["profiles"].items()}
+    scores: dict[str, Any] = {name: p["normalised"] for name, p in out["profiles"].items()}
+    if details:
+        scores["per_file"] = [
+            (f["relpath"], round(f["score"], 3), f["windows"], f["windows_detected"], f["fp"])
+            for f in out["profiles"]["standard"]["per_file"]
+        ]
+    return scores
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -89,15 +89,18 @@ class DayMemory:
                 del self.values[old]
         row[self.season.phase(local_seconds)] = x
 
-    def recurrences(self, local_seconds: float, x: float, upper: bool) -> int:
+    def recurrences(
+        self, local_seconds: float, x: float, upper: bool, tolerance: int | None = None
+    ) -> int:
         """Earlier days (of the last ``days``) on which a value at least as extreme as ``x``
-        was seen within ``tolerance`` phases of this time of day."""
+        was seen within ``tolerance`` phases (default: the memory's) of this time of day."""
+        tol = self.tolerance if tolerance is None else tolerance
         phases = self.season.phases
         slot = self._day(local_seconds) * phases + self.season.phase(local_seconds)
         hits = 0
         for back in range(1, self.days + 1):
             centre = slot - back * phases
-            for s in range(centre - self.tolerance, centre + self.tolerance + 1):
+            for s in range(centre - tol, centre + tol + 1):
                 row = self.values.get(s // phases)
                 v = row[s % phases] if row is not None else math.nan
                 if v == v and (v >= x if upper else v <= x):

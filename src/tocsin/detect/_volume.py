@@ -6,7 +6,7 @@ the series and its profile): a flat one (no rhythm, the recent level), a daily o
 step allows, a weekly one. Each keeps a running absolute error and the best one forecasts, so a
 series with no rhythm is not forced into one and a trend is followed by the correction.
 
-**Views.** An observation is judged four ways, each a *surprise* (``-log10`` of a tail
+**Views.** An observation is judged five ways, each a *surprise* (``-log10`` of a tail
 probability, so 5 means one chance in 100,000):
 
 - *point*: how far the value is from the forecast, under the forecast's error model (Gaussian
@@ -14,13 +14,18 @@ probability, so 5 means one chance in 100,000):
   expected is a 1-in-570 event, not the 1-in-3-million a z-score would claim);
 - *short*: the recent average of point surprises (a burst of moderately unusual buckets);
 - *drift*: the recent average of z-scores (a moderate shift that lasts);
-- *range*: how extreme the value is among all the values the series has taken.
+- *range*: how extreme the value is among all the values the series has taken;
+- *context*: how unpredictable the recent values were given the ones before them (a sequence
+  memory of quantised values, :mod:`tocsin.detect._context`): a change of *pattern* made of
+  ordinary values, such as spikes coming more often or a rhythm broken.
 
 Every view is then *calibrated* on the series' own history: its surprise becomes how rarely the
 history produced a view value that high (empirical tail, extrapolated by an exponential beyond
 the top 2 %). A spiky series thus stops alarming on its usual spikes, a calm one alarms early.
 A value seen at this time of day on earlier days (``recurrence_min`` of the last
-``recurrence_days``) is a rhythm, not news: its point and range views are silenced. The score is
+``recurrence_days``) is a rhythm, not news: its point and range views are silenced (within
+``recurrence_tolerance`` of this time of day; within ``spike_tolerance`` for a spike, a value
+extreme among all values, whose time jitters from day to day). The score is
 the largest surprise ``s`` mapped to ``s / (s + surprise_half)`` in ``[0, 1)``.
 
 **Protection.** A point whose surprise passes ``protect`` is not learned: forecasts, error
@@ -39,6 +44,7 @@ from datetime import timedelta
 from typing import Literal
 
 from tocsin.detect._base import DetectError, Instant, epoch_seconds
+from tocsin.detect._context import ContextMemory
 from tocsin.detect._season import DAY, WEEK, Clock, DayMemory, Season, seasons_for
 from tocsin.detect._stats import SortedWindow, alpha_for, is_count, tail_surprise
 from tocsin.detect._tails import count_surprise, normal_surprise
@@ -79,6 +85,13 @@ class VolumeConfig:
     recurrence_days: int = 7  # days remembered by time of day (0: off)
     recurrence_tolerance: float = 600.0  # seconds either side (at least one bucket)
     recurrence_min: int = 2  # earlier days with a value as extreme that make it a rhythm
+    spike_tolerance: float = 1800.0  # seconds either side for a spike (range view > protect)
+    context: bool = True  # the sequence view (which level usually follows the last ones)
+    context_levels: int = 4  # quantile levels a value is cut into
+    context_order: int = 5  # longest context, in buckets
+    context_support: int = 2  # times a context must have been followed to predict from it
+    context_halflife: float = 8.0  # average of the sequence loss
+    context_history: int = 1000  # calibrated buckets before the sequence view speaks
     # Score
     surprise_half: float = 5.0  # surprise that scores 0.5
     alert_score: float = 0.4  # surprise 3.3: about 1 in 2,000
@@ -92,6 +105,7 @@ class VolumeConfig:
             "error_halflife",
             "short_halflife",
             "drift_halflife",
+            "context_halflife",
             "surprise_half",
         ):
             if not getattr(self, name) > 0:
@@ -204,6 +218,8 @@ class Assessment:
     score: float  # surprise / (surprise + surprise_half)
     short_mean: float  # running averages after this bucket (state the detector keeps)
     drift_mean: float
+    context: float = 0.0  # calibrated surprise of the sequence view
+    context_mean: float = 0.0  # running average of the sequence loss after this bucket
 
 
 class VolumeSurgeDetector:
@@ -244,6 +260,14 @@ class VolumeSurgeDetector:
         self.short_calibration = SortedWindow(size)
         self.drift_calibration = SortedWindow(size)
         self.values = SortedWindow(size)
+        self.context = (
+            ContextMemory(config.context_levels, config.context_order, config.context_support)
+            if config.context
+            else None
+        )
+        self.context_calibration = SortedWindow(size)
+        self.context_alpha = alpha_for(config.context_halflife)
+        self.context_mean = 0.0
         daily = next((s for s in seasons if s.period == DAY), None)
         self.day_memory = (
             DayMemory(
@@ -326,49 +350,66 @@ class VolumeSurgeDetector:
         drift_mean = self.drift_mean + self.drift_alpha * (
             max(-_Z_CLIP, min(_Z_CLIP, z)) - self.drift_mean
         )
+        context_mean = self.context_mean
+        if self.context is not None:
+            loss = self.context.loss(self.context.level(self.values, x))
+            context_mean += self.context_alpha * (loss - context_mean)
         name = m.name
         if self.learned < self.warmup:
             return Assessment(
                 expected, scale, z, name, raw, 0.0, 0.0, 0.0, 0.0, False, 0.0, 0.0,
-                short_mean, drift_mean,
+                short_mean, drift_mean, 0.0, context_mean,
             )  # fmt: skip
         # Each view, calibrated on history; the history only ever lowers a model surprise.
         point = max(
-            min(raw_up, tail_surprise(self.point_calibration, raw_up, cfg.tail)) if up else 0.0,
-            min(raw_down, tail_surprise(self.point_calibration, -raw_down, cfg.tail, lower=True))
+            min(raw_up, self._tail(self.point_calibration, raw_up)) if up else 0.0,
+            min(raw_down, self._tail(self.point_calibration, -raw_down, lower=True))
             if down
             else 0.0,
         )
-        short = min(
-            cfg.short_gain * short_mean, tail_surprise(self.short_calibration, short_mean, cfg.tail)
-        )
+        short = min(cfg.short_gain * short_mean, self._tail(self.short_calibration, short_mean))
         drift = max(
-            tail_surprise(self.drift_calibration, drift_mean, cfg.tail) if up else 0.0,
-            tail_surprise(self.drift_calibration, drift_mean, cfg.tail, lower=True)
-            if down
-            else 0.0,
+            self._tail(self.drift_calibration, drift_mean) if up else 0.0,
+            self._tail(self.drift_calibration, drift_mean, lower=True) if down else 0.0,
         )
         extreme = max(
-            tail_surprise(self.values, x, cfg.tail, resolution=self.quantum) if up else 0.0,
-            tail_surprise(self.values, x, cfg.tail, lower=True, resolution=self.quantum)
-            if down
-            else 0.0,
+            self._tail(self.values, x, resolution=self.quantum) if up else 0.0,
+            self._tail(self.values, x, lower=True, resolution=self.quantum) if down else 0.0,
         )
+        context = 0.0
+        if (
+            self.context is not None
+            and (up if z >= 0 else down)
+            and len(self.context_calibration) >= cfg.context_history
+        ):
+            # Not before a long history: while the model learns its contexts one after another
+            # its loss drifts, and a short calibration would take that drift for news.
+            context = self._tail(self.context_calibration, context_mean)
         if len(self.values) < cfg.min_history:
             # Too little history to say what is rare for it: only the forecast's view speaks.
-            short = drift = extreme = 0.0
+            short = drift = extreme = context = 0.0
         recurring = False
         if self.day_memory is not None and max(point, extreme) > 0.0:
             local = self.clock.local(seconds)
-            recurring = self.day_memory.recurrences(local, x, z >= 0) >= cfg.recurrence_min
+            tolerance = None
+            if extreme > cfg.protect and cfg.spike_tolerance > 0:
+                tolerance = max(1, round(cfg.spike_tolerance / self.step))
+            recurring = (
+                self.day_memory.recurrences(local, x, z >= 0, tolerance) >= cfg.recurrence_min
+            )
             if recurring:
                 point, extreme = 0.0, 0.0
-        surprise = max(point, short, drift, extreme)
+        surprise = max(point, short, drift, extreme, context)
         score = surprise / (surprise + cfg.surprise_half)
         return Assessment(
             expected, scale, z, name, raw, point, short, drift, extreme, recurring, surprise,
-            score, short_mean, drift_mean,
+            score, short_mean, drift_mean, context, context_mean,
         )  # fmt: skip
+
+    def _tail(
+        self, window: SortedWindow, x: float, lower: bool = False, resolution: float = 0.0
+    ) -> float:
+        return tail_surprise(window, x, self.config.tail, lower, resolution)
 
     def score_one(self, t: Instant, x: float) -> float:
         return self.assess(t, x).score
@@ -392,6 +433,8 @@ class VolumeSurgeDetector:
         seconds = epoch_seconds(t)
         phases = self._phases(seconds)
         self.short_mean, self.drift_mean = a.short_mean, a.drift_mean
+        self.context_mean = a.context_mean
+        level = self.context.level(self.values, x) if self.context is not None else 0
         for m, phase in zip(self.models, phases, strict=True):
             m.race(phase, x, cfg.race_clip * max(a.scale, 1e-12))
         anomalous = a.surprise > cfg.protect
@@ -403,7 +446,12 @@ class VolumeSurgeDetector:
                 self._calibrate(seconds, x, a)
             for m, phase in zip(self.models, phases, strict=True):
                 m.seed(phase, x)
+            if self.context is not None:
+                self.context.push(level)
             return
+        if self.context is not None:
+            self.context.learn(level)
+            self.context.push(level)
         self.all_counts = self.all_counts and is_count(x)
         if self.last_learned is not None and x != self.last_learned:
             change = abs(x - self.last_learned)
@@ -421,6 +469,8 @@ class VolumeSurgeDetector:
         self.point_calibration.update(a.raw)
         self.short_calibration.update(a.short_mean)
         self.drift_calibration.update(a.drift_mean)
+        if self.context is not None:
+            self.context_calibration.update(a.context_mean)
         self.values.update(x)
         if self.day_memory is not None:
             self.day_memory.remember(self.clock.local(seconds), x)
