@@ -26,7 +26,6 @@ from typing import Any
 from tocsin.domain import Author, Incident, Mention
 from tocsin.people.watch_graph import keyer, resolve
 from tocsin.store.sqlite import SQLiteStore
-from tocsin.store.sqlite_incidents import SQLiteIncidents
 from tocsin.store.sqlite_people import SQLitePeople
 
 PostKey = tuple[str, str]
@@ -183,7 +182,7 @@ def incident_posts(
 ) -> list[Mention]:
     """The incident's posts, oldest first (its newest ``limit``)."""
     end = incident.resolved_at or (incident.last_signal_at + bucket)
-    posts = SQLiteIncidents(store.db).mentions(incident.watch_id, incident.onset, end, limit=limit)
+    posts = SQLitePeople(store.db).watch_posts(incident.watch_id, incident.onset, end, limit=limit)
     kind, _, subject = incident.story.partition(":")
     if kind == "hashtag_hijack" and subject:
         tag = subject.lstrip("#").lower()

@@ -18,7 +18,6 @@ from tocsin.people.profiles import update_profiles
 from tocsin.people.segments import SegmentRules, watch_segments
 from tocsin.people.watch_graph import keyer
 from tocsin.store.sqlite import SQLiteStore
-from tocsin.store.sqlite_incidents import SQLiteIncidents
 from tocsin.store.sqlite_people import SQLitePeople
 from tocsin.store.times import from_us
 
@@ -64,8 +63,8 @@ def watch_coordination(
             return []
         until = from_us(row[0] + 1)
     since = since or until - COORDINATION_WINDOW
-    posts = SQLiteIncidents(store.db).mentions(watch_id, since, until, limit=max_posts)
     people = SQLitePeople(store.db)
+    posts = people.watch_posts(watch_id, since, until, limit=max_posts)
     history = {
         account: (from_us(first), count)
         for account, (first, count) in people.account_history(

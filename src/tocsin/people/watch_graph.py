@@ -23,7 +23,6 @@ from tocsin.people.interactions import Interaction, interactions_from
 from tocsin.people.pseudonym import author_key
 from tocsin.people.rising import InfluenceSnapshot, RisingVoice, rising_voices
 from tocsin.store.sqlite import SQLiteStore
-from tocsin.store.sqlite_incidents import SQLiteIncidents
 from tocsin.store.sqlite_people import SQLitePeople
 from tocsin.store.times import from_us
 
@@ -145,7 +144,7 @@ def build_watch_graph(
         return WatchGraph(watch_id, graph, state, set(), {}, 0, 0, [], now)
     if now is None:
         now = from_us(span[1])
-    posts = SQLiteIncidents(store.db).mentions(
+    posts = SQLitePeople(store.db).watch_posts(
         watch_id, now - timedelta(days=3650), now + timedelta(microseconds=1), limit=max_posts
     )
     account_key = keyer(secret)

@@ -13,9 +13,13 @@ import sqlite3
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from tocsin.domain import Mention
 from tocsin.people.pseudonym import author_key, new_secret
+from tocsin.store.sqlite import _MENTION_COLUMNS, _mention
+from tocsin.store.times import to_us
 
 _LOOKUP_CHUNK = 900
 #: Latest posts kept per watch and author (mention keys), for examples and "recent posts".
@@ -48,6 +52,10 @@ _PROFILE_COLUMNS = (
     "negative, neutral, positive, detailed, constructive, toxic, first_seen, last_seen"
 )
 _US_PER_DAY = 86_400_000_000
+#: A mention's columns without its raw record (the people code never reads it; it can be large).
+_LEAN_COLUMNS = ", ".join(
+    "x'' AS raw" if c.strip() == "raw" else "m." + c.strip() for c in _MENTION_COLUMNS.split(",")
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +232,19 @@ class SQLitePeople:
         )
 
     # -- reads ---------------------------------------------------------------------------------
+    def watch_posts(
+        self, watch_id: str, since: datetime, until: datetime, *, limit: int
+    ) -> list[Mention]:
+        """The watch's mentions posted in ``[since, until)``, oldest first (the newest ``limit``
+        of them), without their raw records."""
+        rows = self.db.execute(
+            f"SELECT {_LEAN_COLUMNS} FROM mention_watches w JOIN mentions m "
+            "ON m.id = w.mention_id WHERE w.watch_id = ? AND w.created_at >= ? "
+            "AND w.created_at < ? ORDER BY w.created_at DESC, w.mention_id DESC LIMIT ?",
+            (watch_id, to_us(since), to_us(until), limit),
+        ).fetchall()
+        return [_mention(r) for r in reversed(rows)]
+
     def profiles(
         self,
         watch_id: str | None = None,
