@@ -107,7 +107,7 @@ def test_stats_table_and_chart(
     counts = [int(line.split()[-1]) for line in lines[2:] if line[:4].isdigit()]
     assert sum(counts) == 199
     assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert "cafelia  199 mentions, none analysed" in out
+    assert "cafelia  199 mentions, 199 analysed: " in out  # fast analysis (tests/conftest.py)
 
 
 def test_stats_sentiment_shares_and_chart_panel(

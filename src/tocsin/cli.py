@@ -1908,13 +1908,45 @@ def backtest(
 @click.option("--seed", default=7, show_default=True, type=int)
 @click.option("--days", default=7, show_default=True, type=click.IntRange(1, 60))
 @click.option("--progress/--no-progress", default=None)
-def demo(directory: Path, seed: int, days: int, progress: bool | None) -> None:
+@click.option(
+    "--serve/--no-serve",
+    default=False,
+    help="Then open the dashboard on the demo (until Ctrl-C).",
+)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+def demo(
+    directory: Path,
+    seed: int,
+    days: int,
+    progress: bool | None,
+    serve: bool,
+    host: str,
+    port: int,
+) -> None:
     """Generate a week of FR/EN mentions for a fictional brand, with documented incidents,
-    import them into a fresh database and print a summary."""
-    from tocsin.demo_run import run_demo
+    play them through the pipeline and the monitor into a fresh database (incidents as they
+    would have rung), open the inbox's cases, create a demo login and print a summary."""
+    import secrets
 
-    for line in run_demo(directory, seed=seed, days=days, progress=progress):
+    from tocsin.demo_run import DemoLogin, run_demo
+
+    login: list[DemoLogin] = []
+    for line in run_demo(directory, seed=seed, days=days, progress=progress, login=login):
         click.echo(line)  # run_demo makes post texts terminal-safe itself
+    if serve:
+        from tocsin.web import serve as run_server
+
+        click.echo("")
+        who = login[0].username
+        click.echo(f"Dashboard: http://{host}:{port}  (log in as {who}; Ctrl-C stops)")
+        run_server(
+            Settings(db=directory / "tocsin.db"),
+            host=host,
+            port=port,
+            secret_key=secrets.token_urlsafe(48),  # sessions last as long as this demo server
+            cookie_secure=False,  # plain http on this machine
+        )
 
 
 # -- entry point ------------------------------------------------------------------------------

@@ -1,23 +1,41 @@
-"""``tocsin demo``: generate a bilingual mention stream with documented incidents, import it
-into a fresh embedded database through the real importer and pipeline, and summarise."""
+"""``tocsin demo``: generate a bilingual mention stream with documented incidents, play it
+through the real pipeline and monitor into a fresh embedded database, open the inbox's cases,
+create a demo login and summarise; ``serve`` then opens the dashboard on it.
+
+The week is replayed in simulated time (``tocsin.incidents.backtest.replay``): posts arrive in
+order, five minutes at a time, and the monitor runs after each step as it would live, so the
+incidents in the database are those Tocsin would have raised, when it would have raised them.
+"""
 
 from __future__ import annotations
 
+import secrets
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 import orjson
 from tqdm import tqdm
 
-from tocsin.bootstrap import Settings, build_pipeline, open_store
-from tocsin.demo import DemoConfig, generate
-from tocsin.engine.inprocess import import_file
+from tocsin.bootstrap import Settings, open_store
+from tocsin.demo import DemoConfig, GroundTruth, generate
+from tocsin.domain import Mention
 from tocsin.export import terminal_safe
-from tocsin.importers.generic import to_record
+from tocsin.importers.generic import JsonlImporter, to_record
+from tocsin.stats import sentiment_totals
 from tocsin.store.base import SearchQuery
 from tocsin.store.rollup import ALL
+
+#: The demo's web user (an admin, so every page can be tried); its password is new each run.
+DEMO_USER = "demo"
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    password: str
 
 
 def _fresh(db: Path) -> None:
@@ -50,39 +68,81 @@ def write_stream(directory: Path, config: DemoConfig, progress: bool | None) -> 
     return mentions_path, truth_path
 
 
+def _read(path: Path, progress: bool | None) -> Iterator[Mention]:
+    """The posts of the demo file, through the JSONL importer, with a progress bar."""
+    with path.open("rb") as f:
+        total = sum(1 for _ in f)
+    with (
+        path.open("rb") as f,
+        tqdm(
+            total=total,
+            desc="replaying the week",
+            unit=" posts",
+            disable=not progress if progress is not None else None,
+            leave=False,
+        ) as bar,
+    ):
+        for item in JsonlImporter().read(f, str(path)):
+            bar.update()
+            if isinstance(item, Mention):
+                yield item
+
+
 def run_demo(
-    directory: Path, *, seed: int = 7, days: int = 7, progress: bool | None = None
+    directory: Path,
+    *,
+    seed: int = 7,
+    days: int = 7,
+    progress: bool | None = None,
+    login: list[DemoLogin] | None = None,
 ) -> Iterator[str]:
+    """Build the demo database and yield the summary's lines. The demo login is appended to
+    ``login`` when given (``serve`` needs it)."""
+    from tocsin.api.auth.accounts import Accounts
+    from tocsin.api.routes.inbox import triage_recent
+    from tocsin.incidents.backtest import TruthIncident, replay
+
     config = DemoConfig(seed=seed, days=days)
     mentions_path, truth_path = write_stream(directory, config, progress)
-    from tocsin.demo import GroundTruth
-
     truth = GroundTruth.from_json(truth_path.read_text(encoding="utf-8"))
     db = directory / "tocsin.db"
     _fresh(db)
-    settings = Settings(db=db)
-    with open_store(settings, create=True) as store:
-        for w in truth.watches:
-            store.put_watch(w)
-        summary = import_file(mentions_path, store, build_pipeline(store), progress=progress)
+    with open_store(Settings(db=db), create=True) as store:
+        played = replay(
+            _read(mentions_path, progress),
+            truth.watches,
+            truth=[
+                TruthIncident(i.id, i.kind, i.watch_id, i.onset, i.end) for i in truth.incidents
+            ],
+            quiet=truth.quiet_periods,
+            store=store,
+        )
+        store.outbox().remove_channel("backtest")  # the replay's sink: the demo delivers nowhere
+        span = store.span()
+        assert span is not None
+        opened = triage_recent(store, "tocsin-demo", span[0].isoformat(), None, 100_000)
+        password = secrets.token_urlsafe(12)
+        accounts = Accounts(store.db)
+        accounts.create_user(DEMO_USER, password, "admin")
+        if login is not None:
+            login.append(DemoLogin(DEMO_USER, password))
         yield (
             f"Tocsin demo: {truth.brand.name}, {days} days from {config.start:%Y-%m-%d}"
             f" (seed {seed})"
         )
         yield ""
-        yield from summary.lines()
-        yield f"  {summary.rate:,.0f} records/s"
-        span = store.span()
-        assert span is not None
+        yield (
+            f"{played.posts:,} posts played through the pipeline and the monitor in "
+            f"{played.seconds:.0f} s ({played.posts / max(played.seconds, 1e-9):,.0f} posts/s)"
+        )
         end = span[1] + timedelta(minutes=1)
-        per_watch: Counter[str] = Counter()
-        for p in store.volume([ALL, *(w.id for w in truth.watches)], span[0], end, "day"):
-            per_watch[p.watch_id] += p.volume
+        ids = [w.id for w in truth.watches]
+        totals = sentiment_totals(store, [ALL, *ids], span[0], end)
         yield ""
         yield "Mentions per watch:"
-        yield f"  {'all mentions':<22} {per_watch[ALL]:>8,}"
+        yield f"  {'all mentions':<22} {totals[ALL].describe()}"
         for w in truth.watches:
-            yield f"  {w.id:<22} {per_watch[w.id]:>8,}   {w.query}"
+            yield f"  {w.id:<22} {totals[w.id].describe()}"
         languages: Counter[str] = Counter()
         for row in store.db.execute(
             "SELECT coalesce(language, 'unknown'), count(*) FROM mentions GROUP BY 1"
@@ -91,9 +151,22 @@ def run_demo(
         yield ""
         yield "Languages: " + ", ".join(f"{k} {v:,}" for k, v in languages.most_common(5))
         yield ""
-        yield "Incidents in the ground truth (truth.json), for detection to find:"
-        for inc in truth.incidents:
-            yield f"  {inc.onset:%a %d %b %H:%M} UTC  {inc.kind:<20} {inc.description}"
+        yield "Incidents in the ground truth (truth.json), and when Tocsin rang:"
+        for d in played.detections:
+            t = d.truth
+            head = f"  {t.onset:%a %d %b %H:%M} UTC  {t.kind:<20}"
+            if d.alert is None:
+                yield f"{head} not detected"
+            else:
+                yield (
+                    f"{head} rang {d.alert.created_at:%a %H:%M}, {d.delay_buckets} hour(s) "
+                    f"after the onset's hour, severity {d.alert.severity}/10"
+                )
+        false = len(played.false_incidents)
+        yield f"  other incidents raised (no planted incident): {false}"
+        yield ""
+        yield f"Inbox: {len(opened):,} cases opened by the answer rule (complaints, questions,"
+        yield "  negative posts with a large audience), ranked by priority."
         sample = next(iter(store.search(SearchQuery(watch_id=truth.watches[0].id, limit=1))), None)
         if sample is not None:
             who = sample.mention.author.handle or sample.mention.author.display_name
@@ -101,7 +174,11 @@ def run_demo(
             yield f"Newest {truth.watches[0].id} mention, by {terminal_safe(who, 40)}:"
             yield f"  {terminal_safe(sample.mention.text, 140)}"
     yield ""
+    yield f"Demo login for the dashboard: {DEMO_USER} / {password}"
+    yield ""
     yield "Try next:"
-    yield f"  tocsin --db {db} search 'cafelia AND (rembours* OR refund*)' --limit 10"
+    yield f"  tocsin --db {db} serve --dev     # then open http://127.0.0.1:8000"
+    yield f"  tocsin --db {db} incidents list"
+    yield f"  tocsin --db {db} search 'cafelia AND sentiment:negative' --limit 10"
     yield f"  tocsin --db {db} search --watch cafelia-moments --format csv > moments.csv"
     yield f"  tocsin --db {db} stats --by hour --chart {directory / 'volume.png'}"

@@ -637,11 +637,13 @@ def make_mention(
 # object 2-3 times faster. Only while the class is exactly what these builders were written
 # for (checked at import): otherwise they call the class, by keyword.
 
-_MENTION_FIELDS = (
+#: What importers give, in order; the analysis fields after them start empty (enrichers fill them).
+_MENTION_ARGS = (
     "platform", "native_id", "author", "text", "created_at", "url", "title", "language",
     "reply_to", "repost_of", "quote_of", "hashtags", "mentions", "links", "metrics",
     "edited_at", "raw",
 )
+_MENTION_FIELDS = (*_MENTION_ARGS, "sentiment", "emotions", "toxicity", "complaint")
 _AUTHOR_FIELDS = ("platform", "id", "handle", "display_name", "followers", "verified")
 _METRICS_FIELDS = ("likes", "reposts", "replies", "views")
 
@@ -667,11 +669,11 @@ def _mention_builder() -> Callable[..., Mention]:
     setters = _slot_setters(Mention, _MENTION_FIELDS)
     if setters is None:
         def by_keyword(*values: Any) -> Mention:
-            return Mention(**dict(zip(_MENTION_FIELDS, values, strict=True)))
+            return Mention(**dict(zip(_MENTION_ARGS, values, strict=True)))
         return by_keyword
     (s_platform, s_native_id, s_author, s_text, s_created_at, s_url, s_title, s_language,
      s_reply_to, s_repost_of, s_quote_of, s_hashtags, s_mentions, s_links, s_metrics,
-     s_edited_at, s_raw) = setters
+     s_edited_at, s_raw, s_sentiment, s_emotions, s_toxicity, s_complaint) = setters
     new = object.__new__
 
     def build(
@@ -699,6 +701,10 @@ def _mention_builder() -> Callable[..., Mention]:
         s_metrics(m, metrics)
         s_edited_at(m, edited_at)
         s_raw(m, raw)
+        s_sentiment(m, None)
+        s_emotions(m, ())
+        s_toxicity(m, None)
+        s_complaint(m, None)
         return m
 
     return build
