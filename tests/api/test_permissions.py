@@ -103,6 +103,50 @@ REQUESTS: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {
         "/moderation/unhide",
         {"data": {"platform": "x", "native_id": "nope"}},
     ),
+    # people and the ambassador programme (unknown ids: 404 past the permission check)
+    ("GET", "/api/watches/{watch_id}/segments"): (
+        "/api/watches/cafelia/segments?segment=critics",
+        {},
+    ),
+    ("GET", "/api/authors/{platform}/{author_id:path}"): ("/api/authors/x/nobody", {}),
+    ("GET", "/api/watches/{watch_id}/coordination"): ("/api/watches/cafelia/coordination", {}),
+    ("GET", "/api/incidents/{incident_id}/helpers"): ("/api/incidents/nope/helpers", {}),
+    ("GET", "/api/ambassadors"): ("/api/ambassadors", {}),
+    ("POST", "/api/ambassadors"): (
+        "/api/ambassadors",
+        {"json": {"platform": "x", "author_id": "matrix", "country": "ZZ"}},
+    ),
+    ("GET", "/api/ambassadors/{ambassador_id}"): ("/api/ambassadors/999999", {}),
+    ("POST", "/api/ambassadors/{ambassador_id}/enrol"): (
+        "/api/ambassadors/999999/enrol",
+        {"json": {"consent_text": "yes", "consent_version": "v1"}},
+    ),
+    ("POST", "/api/ambassadors/{ambassador_id}/opt-out"): ("/api/ambassadors/999999/opt-out", {}),
+    ("GET", "/api/missions"): ("/api/missions", {}),
+    ("POST", "/api/missions"): (
+        "/api/missions",
+        {
+            "json": {
+                "kind": "share",
+                "title": "t",
+                "instructions": "i",
+                "deadline": "2999-01-01T00:00:00Z",
+                "points": 1,
+                "watch_id": "nope",
+                "hashtag": "matrix",
+            }
+        },
+    ),
+    ("POST", "/api/missions/{mission_id}/close"): ("/api/missions/999999/close", {}),
+    ("GET", "/api/missions/{mission_id}/completions"): ("/api/missions/999999/completions", {}),
+    ("GET", "/api/leaderboard"): ("/api/leaderboard", {}),
+    ("GET", "/api/rewards"): ("/api/rewards", {}),
+    ("POST", "/api/rewards"): ("/api/rewards", {"json": {"name": "", "cost": 1}}),
+    ("POST", "/api/rewards/{reward_id}/redeem"): (
+        "/api/rewards/999999/redeem",
+        {"json": {"ambassador_id": 999999}},
+    ),
+    ("GET", "/api/experiences"): ("/api/experiences", {}),
     ("GET", "/login"): ("/login", {}),
     ("POST", "/login"): ("/login", {"data": {"username": "nobody", "password": "nothing"}}),
     ("POST", "/logout"): ("/logout", {}),

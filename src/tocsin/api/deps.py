@@ -105,6 +105,9 @@ TemplateManager = Annotated[User, Depends(Need(Permission.TEMPLATES_MANAGE))]
 Moderator = Annotated[User, Depends(Need(Permission.MENTIONS_MODERATE))]
 AuditReader = Annotated[User, Depends(Need(Permission.AUDIT_READ))]
 IncidentReader = Annotated[User, Depends(Need(Permission.INCIDENTS_READ))]
+AuthorReader = Annotated[User, Depends(Need(Permission.AUTHORS_READ))]
+AmbassadorReader = Annotated[User, Depends(Need(Permission.AMBASSADORS_READ))]
+AmbassadorManager = Annotated[User, Depends(Need(Permission.AMBASSADORS_MANAGE))]
 
 
 async def verify_csrf(request: Request, settings: SettingsDep) -> None:

@@ -27,6 +27,9 @@ class Permission(StrEnum):
     MENTIONS_MODERATE = "mentions:moderate"  # hide and unhide posts; see hidden ones
     AUDIT_READ = "audit:read"  # the audit log and its export
     INCIDENTS_READ = "incidents:read"  # incidents and their explanations
+    AUTHORS_READ = "authors:read"  # author profiles, segments, coordination, who can help
+    AMBASSADORS_READ = "ambassadors:read"  # the programme: enrolments, missions, leaderboard
+    AMBASSADORS_MANAGE = "ambassadors:manage"  # invite, enrol, opt out, missions, rewards
 
 
 _ALL = frozenset(Role)
@@ -48,6 +51,9 @@ PERMISSIONS: dict[Permission, frozenset[Role]] = {
     Permission.MENTIONS_MODERATE: _LEADS,
     Permission.AUDIT_READ: _LEADS,
     Permission.INCIDENTS_READ: _ALL,
+    Permission.AUTHORS_READ: _ALL,
+    Permission.AMBASSADORS_READ: _WORKERS,
+    Permission.AMBASSADORS_MANAGE: _LEADS,
 }
 
 

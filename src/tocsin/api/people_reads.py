@@ -1,0 +1,110 @@
+"""Reads shared by the people endpoints and the war-room pages: segments, profiles,
+coordination and "who can help", each with the identities of its authors put back for
+display (``tocsin.people.service.identities``). Profiles are brought up to date first
+(``update_profiles``: incremental, cheap when nothing is new).
+
+An adapter over ``tocsin.people`` and ``tocsin.ambassadors``: nothing here decides anything."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from tocsin.ambassadors import Status
+from tocsin.ambassadors.enrolment import find as find_ambassador
+from tocsin.api.errors import ApiError
+from tocsin.api.people_models import (
+    CoordinationListPublic,
+    CoordinationPublic,
+    HelperPublic,
+    HelpersPublic,
+    IncidentRolePublic,
+    SegmentMemberPublic,
+    SegmentsPublic,
+)
+from tocsin.domain import Incident
+from tocsin.incidents import MonitorConfig
+from tocsin.people.profiles import update_profiles
+from tocsin.people.segments import SEGMENTS, watch_segments
+from tocsin.people.service import Identity, helpers_for_incident, identities, watch_coordination
+from tocsin.store.sqlite import SQLiteStore
+from tocsin.store.sqlite_incidents import SQLiteIncidents
+
+#: Members per segment, at most.
+MAX_MEMBERS = 100
+
+
+def check_watch(store: SQLiteStore, watch_id: str) -> None:
+    if store.get_watch(watch_id) is None:
+        raise ApiError(404, f"no watch {watch_id[:64]!r}")
+
+
+def get_incident(store: SQLiteStore, incident_id: str) -> Incident:
+    incident = SQLiteIncidents(store.db).get(incident_id)
+    if incident is None:
+        raise ApiError(404, "no such incident")
+    return incident
+
+
+def names_of(store: SQLiteStore, keys: Iterable[str]) -> dict[str, Identity]:
+    wanted = sorted(set(keys))
+    return identities(store, wanted) if wanted else {}
+
+
+def segments_of(
+    store: SQLiteStore, watch_id: str, names: Sequence[str] = SEGMENTS, limit: int = 20
+) -> SegmentsPublic:
+    check_watch(store, watch_id)
+    unknown = [n for n in names if n not in SEGMENTS]
+    if unknown:
+        raise ApiError(400, f"unknown segment {unknown[0][:40]!r}: one of {', '.join(SEGMENTS)}")
+    update_profiles(store)
+    found = watch_segments(store, watch_id, names=tuple(dict.fromkeys(names)), limit=limit)
+    who = names_of(store, (m.key for ms in found.segments.values() for m in ms))
+    return SegmentsPublic(
+        watch_id=watch_id,
+        now=found.now,
+        segments={
+            name: [SegmentMemberPublic.of(m, who.get(m.key)) for m in members]
+            for name, members in found.segments.items()
+        },
+    )
+
+
+def coordination_of(
+    store: SQLiteStore,
+    watch_id: str,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = 50,
+) -> CoordinationListPublic:
+    check_watch(store, watch_id)
+    if since is not None and until is not None and since >= until:
+        raise ApiError(400, "since comes before until")
+    signals = watch_coordination(store, watch_id, since=since, until=until)[:limit]
+    who = names_of(store, (k for s in signals for k in s.authors))
+    data = [CoordinationPublic.of(s, who) for s in signals]
+    return CoordinationListPublic(watch_id=watch_id, data=data, count=len(data))
+
+
+def helpers_of(store: SQLiteStore, incident: Incident, limit: int = 10) -> HelpersPublic:
+    report = helpers_for_incident(store, incident, MonitorConfig().bucket, limit=limit)
+    roles = report.roles
+    who = names_of(
+        store,
+        [r.key for r in (*roles.started, *roles.amplified)] + [h.key for h in report.helpers],
+    )
+    enrolled: dict[str, int] = {}
+    for h in report.helpers:
+        identity = who.get(h.key)
+        if h.action == "mobilise" and identity is not None:
+            a = find_ambassador(store.db, identity.platform, identity.author_id)
+            if a is not None and a.status is Status.ENROLLED:
+                enrolled[h.key] = a.id
+    return HelpersPublic(
+        incident_id=incident.id,
+        posts_read=roles.posts_read,
+        started=[IncidentRolePublic.of(r, who) for r in roles.started],
+        amplified=[IncidentRolePublic.of(r, who) for r in roles.amplified],
+        helpers=[HelperPublic.of(h, who, enrolled.get(h.key)) for h in report.helpers],
+    )
