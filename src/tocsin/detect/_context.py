@@ -31,7 +31,7 @@ from tocsin.detect._stats import SortedWindow
 class ContextMemory:
     """Counts of the next level after each context of up to ``order`` levels."""
 
-    __slots__ = ("cap", "counts", "levels", "min_support", "order", "recent")
+    __slots__ = ("cap", "codes", "counts", "levels", "min_support", "order", "recent")
 
     def __init__(self, levels: int = 8, order: int = 3, min_support: int = 2, cap: int = 256):
         if levels < 2 or order < 0 or min_support < 1 or cap < 2:
@@ -42,6 +42,7 @@ class ContextMemory:
         self.cap = cap
         self.counts: dict[int, list[int]] = {}  # context code -> [count per next level, total]
         self.recent: deque[int] = deque(maxlen=max(order, 1))  # last levels, newest last
+        self.codes = [0]  # the contexts the recent levels make (kept with them)
 
     def level(self, values: SortedWindow, x: float) -> int:
         """The quantile level of ``x`` among ``values`` (mid-rank, so ties share a level)."""
@@ -66,7 +67,7 @@ class ContextMemory:
 
     def loss(self, level: int) -> float:
         """``-log10`` of the probability of ``level`` after the recent levels."""
-        for code in reversed(self._codes()):
+        for code in reversed(self.codes):
             row = self.counts.get(code)
             if row is not None and row[-1] >= self.min_support:
                 return -math.log10((row[level] + 0.5) / (row[-1] + 0.5 * self.levels))
@@ -74,7 +75,7 @@ class ContextMemory:
 
     def learn(self, level: int) -> None:
         """Count ``level`` after every context of the recent levels."""
-        for code in self._codes():
+        for code in self.codes:
             row = self.counts.get(code)
             if row is None:
                 row = self.counts[code] = [0] * (self.levels + 1)
@@ -88,3 +89,4 @@ class ContextMemory:
     def push(self, level: int) -> None:
         """Move the context on by one bucket (learned or not: the context is what happened)."""
         self.recent.append(level)
+        self.codes = self._codes()
