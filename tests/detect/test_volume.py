@@ -171,3 +171,44 @@ def test_bad_settings_are_refused(kwargs: dict[str, object]) -> None:
 def test_step_must_be_positive() -> None:
     with pytest.raises(DetectError):
         VolumeSurgeDetector(0)
+
+
+# -- the rhythm veto for spikes whose time jitters ----------------------------------------------
+def nightly_spikes(seed: int, days: int = 14) -> list[tuple[datetime, float]]:
+    """5-minute measurements around 1 with a spike of 9 to 11 every night at 03:30, give or
+    take 20 minutes."""
+    rng = random.Random(seed)
+    at = {d * 288 + 42 + rng.randint(-4, 4) for d in range(days)}
+    return [
+        (
+            MONDAY + i * timedelta(minutes=5),
+            round(1 + rng.gauss(0, 0.05) + (rng.uniform(9, 11) if i in at else 0), 3),
+        )
+        for i in range(288 * days)
+    ]
+
+
+def test_a_nightly_spike_whose_time_jitters_is_a_rhythm() -> None:
+    rows = nightly_spikes(3)
+    spikes = [334, 616, 907, 1197, 1479, 1766, 2061, 2346, 2638, 2921, 3209, 3501, 3790]
+    assert [i for i, (_, x) in enumerate(rows) if x > 5][1:] == spikes
+    # +-30 minutes for a spike: a night's spike rings only when higher than those before it.
+    assert alerts(rows) == [176, 294, 616, 907, 1766, 3209]
+    # +-10 minutes, as for any value: the spikes that came 15 to 20 minutes off ring too.
+    assert alerts(rows, VolumeConfig(spike_tolerance=0)) == [
+        176, 294, 616, 907, 1197, 1766, 2921, 3209, 3501, 3792,
+    ]  # fmt: skip
+
+
+# -- many quiet weeks: the sequence view speaks after 1,000 buckets ------------------------------
+@pytest.mark.parametrize(
+    ("seed", "expected", "without_context"),
+    [(2, [116, 1770], [116, 1796]), (4, [954, 1073, 1412, 2325], [954, 1412, 2325])],
+)
+def test_twenty_quiet_weeks(seed: int, expected: list[int], without_context: list[int]) -> None:
+    """About one false alert in ten weeks; the sequence view (speaking from bucket ~1,000)
+    moves one and adds one in these two seeds (22 against 21 over 5 + 5 seeds at 20 and 1
+    posts an hour)."""
+    rows = hourly_counts(seed, 24 * 7 * 20)
+    assert alerts(rows) == expected
+    assert alerts(rows, VolumeConfig(context=False)) == without_context
