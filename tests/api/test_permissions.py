@@ -147,6 +147,30 @@ REQUESTS: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {
         {"json": {"ambassador_id": 999999}},
     ),
     ("GET", "/api/experiences"): ("/api/experiences", {}),
+    ("GET", "/people"): ("/people", {}),
+    ("GET", "/watches/{watch_id}/people"): ("/watches/nope/people", {}),
+    ("GET", "/authors/{platform}/{author_id:path}"): ("/authors/x/nobody", {}),
+    ("GET", "/ambassadors"): ("/ambassadors", {}),
+    ("POST", "/ambassadors/invite"): (
+        "/ambassadors/invite",
+        {"data": {"platform": "x", "author_id": "page-matrix", "country": "ZZ"}},
+    ),
+    ("POST", "/ambassadors/{ambassador_id}/enrol"): (
+        "/ambassadors/999999/enrol",
+        {"data": {"consent_text": "yes", "consent_version": "v1"}},
+    ),
+    ("POST", "/ambassadors/{ambassador_id}/opt-out"): ("/ambassadors/999999/opt-out", {"data": {}}),
+    ("POST", "/missions/new"): (
+        "/missions/new",
+        {"data": {"kind": "share", "title": "t", "instructions": "i", "watch_id": "nope"}},
+    ),
+    ("POST", "/missions/{mission_id}/close"): ("/missions/999999/close", {"data": {}}),
+    ("POST", "/rewards/new"): ("/rewards/new", {"data": {"name": " ", "cost": "1"}}),
+    ("POST", "/rewards/{reward_id}/redeem"): (
+        "/rewards/999999/redeem",
+        {"data": {"ambassador_id": "999999"}},
+    ),
+    ("GET", "/experiences"): ("/experiences", {}),
     ("GET", "/login"): ("/login", {}),
     ("POST", "/login"): ("/login", {"data": {"username": "nobody", "password": "nothing"}}),
     ("POST", "/logout"): ("/logout", {}),
@@ -159,8 +183,14 @@ REQUESTS: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {
     ("POST", "/account/tokens"): ("/account/tokens", {"data": {"name": "matrix"}}),
     ("POST", "/account/tokens/{token_id}/revoke"): ("/account/tokens/999999/revoke", {}),
 }
-#: Endpoints anyone may call (signing in and out, choosing a language).
-PUBLIC = {("GET", "/login"), ("POST", "/login"), ("POST", "/logout"), ("POST", "/lang")}
+#: Endpoints anyone may call (signing in and out, choosing a language, the published page).
+PUBLIC = {
+    ("GET", "/login"),
+    ("POST", "/login"),
+    ("POST", "/logout"),
+    ("POST", "/lang"),
+    ("GET", "/experiences"),  # the published experiences: public and embeddable
+}
 
 
 def _send(client: TestClient, method: str, url: str, csrf: str | None, **kw: Any) -> Any:

@@ -26,7 +26,8 @@ from tocsin.api.pool import StorePool
 from tocsin.api.routes import api_router
 from tocsin.api.settings import ServerSettings, load_settings
 from tocsin.bootstrap import Settings, open_store
-from tocsin.web import inbox, incidents, pages
+from tocsin.web import ambassadors, inbox, incidents, pages, people
+from tocsin.web.embed import EmbeddableMiddleware
 from tocsin.web.render import Pages
 
 _ERROR_STATUSES = {
@@ -72,9 +73,12 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(inbox.router)
     app.include_router(incidents.router)
+    app.include_router(people.router)
+    app.include_router(ambassadors.router)
     app.mount("/static", StaticFiles(packages=[("tocsin.web", "static")]), name="static")
     app.add_middleware(CatchAllMiddleware, respond=respond)
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.secure_cookies)
+    app.add_middleware(EmbeddableMiddleware)  # outermost: /experiences may be framed
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -10,15 +10,18 @@ from fastapi.responses import HTMLResponse, Response
 from tocsin.api.auth.permissions import Permission, allowed
 from tocsin.api.deps import IncidentReader, StoreDep
 from tocsin.api.errors import ApiError
+from tocsin.api.people_reads import helpers_of
 from tocsin.incidents import MonitorConfig, explain
 from tocsin.incidents.explain import negative_share
-from tocsin.respond import moderation
+from tocsin.respond import cases, moderation
 from tocsin.store.sqlite_incidents import SQLiteIncidents
 from tocsin.web.i18n import Translator, choose_language
 from tocsin.web.inbox import PagesDep
+from tocsin.web.people import posts_of
 from tocsin.web.svg import bar_chart
 
 router = APIRouter(include_in_schema=False)
+AUTHORS = Permission.AUTHORS_READ
 
 
 @router.get("/incidents", response_class=HTMLResponse)
@@ -61,9 +64,15 @@ def incident_page(
         negative=[negative for _, _, negative in e.timeline],
         negative_label=t("dash.negative"),
     )
+    # Who can help: critics to engage, ambassadors to mobilise (for roles that see authors).
+    helpers = helpers_of(store, incident).helpers if allowed(user.role, AUTHORS) else []
+    examples = [(k.platform, k.native_id) for h in helpers for k in h.examples[:1]]
     return pages.render(
         request,
         "incident.html",
+        helpers=helpers,
+        helper_posts=posts_of(store, examples),
+        helper_cases={k: c for k in examples if (c := cases.find(store.db, *k)) is not None},
         inc=incident,
         e=e,
         chart=chart,
