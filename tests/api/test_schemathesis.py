@@ -8,7 +8,7 @@ Bounded: a few dozen examples per operation and mode, no example database, no de
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -18,6 +18,7 @@ from hypothesis.errors import Unsatisfiable
 
 from tests.api.fixtures import Signed, World, fill_store, settings_for
 from tests.factories import T0
+from tocsin.ambassadors import enrolment, missions, points
 from tocsin.api.auth import Accounts, Role, csrf
 from tocsin.domain import Signal
 from tocsin.domain.incident import Incident
@@ -61,6 +62,22 @@ def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Fuzzed:
             incident.id,
             [Signal("cafelia", "volume_surge", T0, 0.97, expected=2.0, observed=12.0)],
         )
+        # the ambassador programme: one of each, so pinned ids reach the code behind the 404s
+        author = item.mention.author
+        ambassador = enrolment.invite(store.db, "x", author.id, "admin", country="FR")
+        enrolment.enrol(store.db, ambassador.id, "I agree", "v1", "admin")
+        mission = missions.add(
+            store.db,
+            "share",
+            "admin",
+            title="Share",
+            instructions="Share it, with #ad",
+            deadline=datetime.now(UTC) + timedelta(days=3),
+            points=5,
+            watch_id="cafelia",
+            hashtag="cafelia",
+        )
+        reward = points.add_reward(store.db, "Mug", 10, "admin", stock=3)
     finally:
         store.close()
     known = {
@@ -73,6 +90,10 @@ def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Fuzzed:
         "watch_id": "cafelia",
         "key": "acknowledge",
         "lang": "fr",
+        "author_id": author.id,
+        "ambassador_id": ambassador.id,
+        "mission_id": mission.id,
+        "reward_id": reward.id,
     }
     app = create_app(world.settings)
     return Fuzzed(world, app, Signed(app, world, Role.ADMIN), known)
