@@ -383,3 +383,33 @@ def test_published_experiences_are_public_embeddable_and_escaped(site: Site) -> 
     other = site.anonymous.get("/login")
     assert "frame-ancestors 'none'" in other.headers["content-security-policy"]
     assert other.headers["x-frame-options"] == "DENY"
+
+
+def test_sentiment_chart_fills_days_and_stacks_labels() -> None:
+    from datetime import date
+
+    from tocsin.people.profiles import DaySentiment
+    from tocsin.web.people_charts import MIN_DAYS, fill_days, sentiment_chart
+
+    days = [
+        DaySentiment(date(2026, 11, 20), 4, 1, 1, 1),
+        DaySentiment(date(2026, 11, 2), 1, 1, 0, 0),
+    ]
+    filled = fill_days(days)
+    assert len(filled) == 19 and filled[1].posts == 0  # zeros between
+    assert len(fill_days(days[:1])) == MIN_DAYS  # one day is not the whole chart
+    assert (
+        len(
+            fill_days(
+                [DaySentiment(date(2026, 1, 1) + timedelta(d), 1, 0, 0, 1) for d in range(200)]
+            )
+        )
+        == 90
+    )
+    svg = str(sentiment_chart(days, label="<b>x</b>", names={"unknown": "<i>n/a</i>"}))
+    assert "<b>" not in svg and "&lt;b&gt;x&lt;/b&gt;" in svg
+    for layer in ("negative", "neutral", "positive", "unknown"):
+        assert f'class="bar-{layer}"' in svg
+    assert "1 &lt;i&gt;n/a&lt;/i&gt;" in svg and sentiment_chart([], label="", names={}).startswith(
+        "<svg"
+    )

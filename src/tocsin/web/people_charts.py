@@ -12,19 +12,22 @@ from markupsafe import Markup, escape
 from tocsin.people.profiles import DaySentiment
 from tocsin.web.svg import nice_ceiling
 
-#: At most this many days are drawn (the latest).
+#: At most this many days are drawn (the latest), and at least this many (one day is a bar,
+#: not the whole chart).
 MAX_DAYS = 90
+MIN_DAYS = 14
 _LAYERS = ("negative", "neutral", "positive")
 
 
 def fill_days(days: Sequence[DaySentiment], max_days: int = MAX_DAYS) -> list[DaySentiment]:
     """Every day from the first to the last active one (zeros between), the latest
-    ``max_days``."""
+    ``max_days``, and at least ``MIN_DAYS`` up to the last one."""
     if not days:
         return []
     by_day = {d.day: d for d in days}
     last = max(by_day)
     first = max(min(by_day), last - timedelta(days=max_days - 1))
+    first = min(first, last - timedelta(days=MIN_DAYS - 1))
     out = []
     day: date = first
     while day <= last:
