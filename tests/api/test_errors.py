@@ -174,6 +174,10 @@ def test_openapi_document(anonymous: TestClient) -> None:
         "createReward": ("POST", "/api/rewards"),
         "redeemReward": ("POST", "/api/rewards/{reward_id}/redeem"),
         "listExperiences": ("GET", "/api/experiences"),
+        "excludeCountry": ("POST", "/api/ambassadors/countries"),
+        "allowCountry": ("DELETE", "/api/ambassadors/countries/{country}"),
+        "checkMissions": ("POST", "/api/missions/check"),
+        "withdrawReward": ("POST", "/api/rewards/{reward_id}/withdraw"),
     }
     for ops in doc["paths"].values():
         for op in ops.values():

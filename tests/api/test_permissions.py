@@ -122,6 +122,13 @@ REQUESTS: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {
         {"json": {"consent_text": "yes", "consent_version": "v1"}},
     ),
     ("POST", "/api/ambassadors/{ambassador_id}/opt-out"): ("/api/ambassadors/999999/opt-out", {}),
+    ("POST", "/api/ambassadors/countries"): (
+        "/api/ambassadors/countries",
+        {"json": {"country": "?", "reason": "matrix"}},
+    ),
+    ("DELETE", "/api/ambassadors/countries/{country}"): ("/api/ambassadors/countries/YY", {}),
+    ("POST", "/api/missions/check"): ("/api/missions/check", {}),
+    ("POST", "/api/rewards/{reward_id}/withdraw"): ("/api/rewards/999999/withdraw", {}),
     ("GET", "/api/missions"): ("/api/missions", {}),
     ("POST", "/api/missions"): (
         "/api/missions",

@@ -237,6 +237,31 @@ def test_ambassador_programme_over_the_api(site: Site) -> None:
     assert agent.client.get("/api/missions?status=closed").json()["count"] >= 1
     published = agent.client.get("/api/experiences").json()["data"]
     assert published[0]["disclosure"] and "<script>" in published[0]["text"]  # unedited
+    detail = agent.client.get(f"/api/ambassadors/{site.writer_id}").json()
+    assert detail["balance"] == 5 and "first-mission" in detail["badges"]
+    assert detail["consents"][0]["text"] == "I agree" and detail["consents"][0]["version"] == "v1"
+    withdrawn = manager.client.post(f"/api/rewards/{rid}/withdraw", headers=h)
+    assert withdrawn.json()["active"] is False
+    assert agent.client.get("/api/rewards").json()["count"] == 0
+    checked = manager.client.post("/api/missions/check", headers=h)
+    assert checked.status_code == 200 and checked.json()["counted"] == []  # idempotent
+    assert (
+        agent.client.post("/api/missions/check", headers={"x-csrf-token": agent.csrf}).status_code
+        == 403
+    )
+    excluded = {"country": "DE", "reason": "not allowed there yet"}
+    assert (
+        manager.client.post("/api/ambassadors/countries", json=excluded, headers=h).status_code
+        == 204
+    )
+    german = {"platform": "x", "author_id": "g1", "country": "DE"}
+    refused_de = manager.client.post("/api/ambassadors", json=german, headers=h)
+    assert refused_de.status_code == 409 and "not allowed there yet" in refused_de.json()["error"]
+    assert agent.client.get("/api/ambassadors").json()["excluded_countries"] == {
+        "DE": "not allowed there yet"
+    }
+    assert manager.client.delete("/api/ambassadors/countries/DE", headers=h).status_code == 204
+    assert manager.client.delete("/api/ambassadors/countries/DE", headers=h).status_code == 409
     opted = manager.client.post(f"/api/ambassadors/{aid}/opt-out", headers=h)
     assert opted.json()["status"] == "opted_out"
     assert manager.client.get("/api/ambassadors/999999").status_code == 404

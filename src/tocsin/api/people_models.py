@@ -16,7 +16,9 @@ from pydantic import BaseModel, Field
 
 from tocsin.ambassadors import (
     Ambassador,
+    CheckResult,
     Completion,
+    Consent,
     Mission,
     PublishedExperience,
     Redemption,
@@ -347,6 +349,35 @@ class AmbassadorPublic(BaseModel):
         )
 
 
+class ConsentPublic(BaseModel):
+    id: int
+    version: str
+    text: str = Field(description="Word for word, as they agreed to it.")
+    show_name: bool
+    given_at: datetime
+    recorded_by: str
+    withdrawn_at: datetime | None
+
+    @classmethod
+    def of(cls, c: Consent) -> ConsentPublic:
+        return cls(
+            id=c.id,
+            version=c.version,
+            text=c.text,
+            show_name=c.show_name,
+            given_at=c.given_at,
+            recorded_by=c.recorded_by,
+            withdrawn_at=c.withdrawn_at,
+        )
+
+
+class AmbassadorDetailPublic(AmbassadorPublic):
+    balance: int = Field(description="Points earned minus points spent.")
+    streak: int = Field(description="Consecutive ISO weeks with a counted mission.")
+    badges: dict[str, datetime] = Field(description="Badge: when it was awarded.")
+    consents: list[ConsentPublic]
+
+
 class AmbassadorsPublic(BaseModel):
     data: list[AmbassadorPublic]
     count: int
@@ -551,6 +582,29 @@ class RedemptionPublic(BaseModel):
             at=r.at,
             recorded_by=r.recorded_by,
             balance=r.balance,
+        )
+
+
+class CountryExclude(BaseModel):
+    country: str = Field(min_length=2, max_length=64, description="ISO 3166 code, e.g. DE.")
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class CheckPublic(BaseModel):
+    """What a check of the open missions found (``check_missions``)."""
+
+    missions: int = Field(description="Missions checked.")
+    counted: list[CompletionPublic]
+    flagged: list[CompletionPublic] = Field(description="Matching posts without a disclosure.")
+    badges: list[tuple[int, str]] = Field(description="(ambassador id, badge) awarded.")
+
+    @classmethod
+    def of(cls, r: CheckResult) -> CheckPublic:
+        return cls(
+            missions=r.missions,
+            counted=[CompletionPublic.of(c) for c in r.counted],
+            flagged=[CompletionPublic.of(c) for c in r.flagged],
+            badges=list(r.badges),
         )
 
 

@@ -9,19 +9,24 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import Response
 
-from tocsin.ambassadors import enrolment, experiences, missions, points
+from tocsin.ambassadors import check_missions, enrolment, experiences, missions, points
 from tocsin.api.deps import AmbassadorManager, AmbassadorReader, StoreDep
 from tocsin.api.errors import ApiError
 from tocsin.api.people_models import (
+    AmbassadorDetailPublic,
     AmbassadorEnrol,
     AmbassadorInvite,
     AmbassadorPublic,
     AmbassadorsPublic,
     AmbassadorStatus,
+    CheckPublic,
     CompletionPublic,
     CompletionsPublic,
+    ConsentPublic,
+    CountryExclude,
     ExperiencePublic,
     ExperiencesPublic,
     LeaderboardPublic,
@@ -92,8 +97,16 @@ def invite_ambassador(
 @router.get("/ambassadors/{ambassador_id}", operation_id="getAmbassador")
 def get_ambassador(
     ambassador_id: RowId, user: AmbassadorReader, store: StoreDep
-) -> AmbassadorPublic:
-    return AmbassadorPublic.of(enrolment.get(store.db, ambassador_id))
+) -> AmbassadorDetailPublic:
+    """One ambassador with their balance, streak, badges and consents (word for word)."""
+    a = enrolment.get(store.db, ambassador_id)
+    return AmbassadorDetailPublic(
+        **AmbassadorPublic.of(a).model_dump(),
+        balance=points.balance(store.db, a.id),
+        streak=points.streak(store.db, a.id, _now()),
+        badges=points.badges(store.db, a.id),
+        consents=[ConsentPublic.of(c) for c in enrolment.consents(store.db, a.id)],
+    )
 
 
 @router.post(
@@ -123,6 +136,31 @@ def opt_out_ambassador(
 ) -> AmbassadorPublic:
     """Stop everything at once: no missions, points or redemptions; consents withdrawn."""
     return AmbassadorPublic.of(enrolment.opt_out(store.db, ambassador_id, user.username))
+
+
+@router.post(
+    "/ambassadors/countries", operation_id="excludeCountry", status_code=204, responses=_CONFLICT
+)
+def exclude_country(body: CountryExclude, user: AmbassadorManager, store: StoreDep) -> Response:
+    """Stop the programme in a country: no enrolment there, and no missions or points for
+    the ambassadors already enrolled there while it stays excluded."""
+    enrolment.exclude_country(store.db, body.country, body.reason, user.username)
+    return Response(status_code=204)
+
+
+@router.delete(
+    "/ambassadors/countries/{country}",
+    operation_id="allowCountry",
+    status_code=204,
+    responses=_CONFLICT,
+)
+def allow_country(
+    country: Annotated[str, Path(min_length=2, max_length=64)],
+    user: AmbassadorManager,
+    store: StoreDep,
+) -> Response:
+    enrolment.allow_country(store.db, country, user.username)
+    return Response(status_code=204)
 
 
 # -- missions ---------------------------------------------------------------------------------
@@ -165,6 +203,13 @@ def create_mission(body: MissionCreate, user: AmbassadorManager, store: StoreDep
 def close_mission(mission_id: RowId, user: AmbassadorManager, store: StoreDep) -> MissionPublic:
     """No more proofs are checked; what counted stays counted."""
     return MissionPublic.of(missions.close(store.db, mission_id, user.username))
+
+
+@router.post("/missions/check", operation_id="checkMissions")
+def check_open_missions(user: AmbassadorManager, store: StoreDep) -> CheckPublic:
+    """Check the open missions' proofs among the stored posts now (what ``tocsin missions
+    check`` runs on a schedule): idempotent; points and badges awarded."""
+    return CheckPublic.of(check_missions(store, _now(), actor=user.username))
 
 
 @router.get("/missions/{mission_id}/completions", operation_id="listCompletions")
@@ -214,6 +259,12 @@ def create_reward(body: RewardCreate, user: AmbassadorManager, store: StoreDep) 
         stock=body.stock,
     )
     return RewardPublic.of(r)
+
+
+@router.post("/rewards/{reward_id}/withdraw", operation_id="withdrawReward", responses=_CONFLICT)
+def withdraw_reward(reward_id: RowId, user: AmbassadorManager, store: StoreDep) -> RewardPublic:
+    """Out of the catalogue; redemptions already made stay."""
+    return RewardPublic.of(points.withdraw_reward(store.db, reward_id, user.username))
 
 
 @router.post("/rewards/{reward_id}/redeem", operation_id="redeemReward", responses=_CONFLICT)
