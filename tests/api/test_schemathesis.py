@@ -94,6 +94,7 @@ def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Fuzzed:
         "ambassador_id": ambassador.id,
         "mission_id": mission.id,
         "reward_id": reward.id,
+        "country": "FR",
     }
     app = create_app(world.settings)
     return Fuzzed(world, app, Signed(app, world, Role.ADMIN), known)
