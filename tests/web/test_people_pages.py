@@ -5,7 +5,7 @@ group), plus a hostile detractor whose handle, name and posts try to run a scrip
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,6 +18,7 @@ from tests.people.test_helpers import INCIDENT
 from tocsin.ambassadors import check_missions, enrolment, missions
 from tocsin.api.auth import Accounts, Role
 from tocsin.domain import Author, Mention, Sentiment
+from tocsin.people.profiles import update_profiles
 from tocsin.store.sqlite import SQLiteStore
 from tocsin.store.sqlite_incidents import SQLiteIncidents
 
@@ -91,6 +92,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
             now=NOW,
         )
         assert len(check_missions(store, NOW + timedelta(minutes=10)).counted) == 1
+        update_profiles(store)  # the pseudonym secret exists, as after any first read
     finally:
         store.close()
     world = World(db, settings_for(db))
@@ -438,3 +440,38 @@ def test_sentiment_chart_fills_days_and_stacks_labels() -> None:
     assert "1 &lt;i&gt;n/a&lt;/i&gt;" in svg and sentiment_chart([], label="", names={}).startswith(
         "<svg"
     )
+
+
+def test_a_locked_database_leaves_profiles_as_they_are_instead_of_failing(site: Site) -> None:
+    import sqlite3
+
+    from tocsin.api.people_reads import refresh_profiles, segments_of
+
+    other = sqlite3.connect(site.db, isolation_level=None)
+    store = SQLiteStore(site.db)
+    try:
+        write(store, [replace(_hostile()[0], native_id="late")])  # a post not profiled yet
+        store.db.execute("PRAGMA busy_timeout = 50")
+        other.execute("BEGIN IMMEDIATE")  # another writer holds the lock
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            update_profiles(store)  # what a page would have answered with a 500
+        refresh_profiles(store)  # logs, does not raise
+        assert not store.db.in_transaction
+        assert segments_of(store, "acme", ("critics",)).segments["critics"]
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+        store.close()
+
+
+def test_a_busy_database_is_a_503_and_other_database_errors_are_not_hidden() -> None:
+    import sqlite3
+
+    from tocsin.api.errors import ApiError
+    from tocsin.api.people_reads import busy_is_503
+
+    with pytest.raises(ApiError) as busy, busy_is_503():
+        raise sqlite3.OperationalError("database is locked")
+    assert busy.value.status == 503
+    with pytest.raises(sqlite3.OperationalError, match="no such table"), busy_is_503():
+        raise sqlite3.OperationalError("no such table: x")

@@ -7,7 +7,10 @@ An adapter over ``tocsin.people`` and ``tocsin.ambassadors``: nothing here decid
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import logging
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 
 from tocsin.ambassadors import Status
@@ -32,6 +35,32 @@ from tocsin.store.sqlite_incidents import SQLiteIncidents
 
 #: Members per segment, at most.
 MAX_MEMBERS = 100
+log = logging.getLogger("tocsin.web")
+
+
+def refresh_profiles(store: SQLiteStore) -> None:
+    """Bring the profiles up to date before a read. When the database stays locked by another
+    writer (a long import) past the busy timeout, the read goes on with the profiles as they
+    are, rather than failing: they catch up at the next request."""
+    try:
+        update_profiles(store)
+    except sqlite3.OperationalError as exc:
+        if store.db.in_transaction:
+            store.db.execute("ROLLBACK")
+        log.warning("profiles not brought up to date (%s): read as they are", exc)
+
+
+@contextmanager
+def busy_is_503() -> Iterator[None]:
+    """A database another writer keeps locked past the busy timeout (the pseudonym secret
+    created at first use, for instance) is a 503 to retry, not a 500."""
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        if "locked" not in str(exc) and "busy" not in str(exc):
+            raise
+        log.warning("database busy: %s", exc)
+        raise ApiError(503, "the database is busy: try again in a moment") from None
 
 
 def check_watch(store: SQLiteStore, watch_id: str) -> None:
@@ -58,9 +87,10 @@ def segments_of(
     unknown = [n for n in names if n not in SEGMENTS]
     if unknown:
         raise ApiError(400, f"unknown segment {unknown[0][:40]!r}: one of {', '.join(SEGMENTS)}")
-    update_profiles(store)
-    found = watch_segments(store, watch_id, names=tuple(dict.fromkeys(names)), limit=limit)
-    who = names_of(store, (m.key for ms in found.segments.values() for m in ms))
+    refresh_profiles(store)
+    with busy_is_503():
+        found = watch_segments(store, watch_id, names=tuple(dict.fromkeys(names)), limit=limit)
+        who = names_of(store, (m.key for ms in found.segments.values() for m in ms))
     return SegmentsPublic(
         watch_id=watch_id,
         now=found.now,
@@ -81,14 +111,19 @@ def coordination_of(
     check_watch(store, watch_id)
     if since is not None and until is not None and since >= until:
         raise ApiError(400, "since comes before until")
-    signals = watch_coordination(store, watch_id, since=since, until=until)[:limit]
-    who = names_of(store, (k for s in signals for k in s.authors))
+    with busy_is_503():
+        signals = watch_coordination(store, watch_id, since=since, until=until)[:limit]
+        who = names_of(store, (k for s in signals for k in s.authors))
     data = [CoordinationPublic.of(s, who) for s in signals]
     return CoordinationListPublic(watch_id=watch_id, data=data, count=len(data))
 
 
 def helpers_of(store: SQLiteStore, incident: Incident, limit: int = 10) -> HelpersPublic:
-    report = helpers_for_incident(store, incident, MonitorConfig().bucket, limit=limit)
+    refresh_profiles(store)
+    with busy_is_503():
+        report = helpers_for_incident(
+            store, incident, MonitorConfig().bucket, limit=limit, update=False
+        )
     roles = report.roles
     who = names_of(
         store,

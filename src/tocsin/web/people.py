@@ -16,9 +16,15 @@ from tocsin.api.auth.permissions import Permission, allowed
 from tocsin.api.deps import AuthorReader, StoreDep
 from tocsin.api.errors import ApiError
 from tocsin.api.people_models import PostKeyPublic
-from tocsin.api.people_reads import check_watch, coordination_of, segments_of
+from tocsin.api.people_reads import (
+    busy_is_503,
+    check_watch,
+    coordination_of,
+    refresh_profiles,
+    segments_of,
+)
 from tocsin.api.reads import parse_time
-from tocsin.people.profiles import author_profile, update_profiles
+from tocsin.people.profiles import author_profile
 from tocsin.people.segments import SEGMENTS
 from tocsin.respond import moderation
 from tocsin.store.base import StoredMention
@@ -100,8 +106,9 @@ def author_page(
     platform: Annotated[str, Path(max_length=32)],
     author_id: Annotated[str, Path(max_length=512)],
 ) -> Response:
-    update_profiles(store)
-    view = author_profile(store, platform, author_id)
+    refresh_profiles(store)
+    with busy_is_503():
+        view = author_profile(store, platform, author_id)
     if view is None:
         raise ApiError(404, "no profile for this author")
     t = Translator(choose_language(request, pages.settings.default_language))

@@ -19,13 +19,15 @@ from tocsin.api.people_models import (
 )
 from tocsin.api.people_reads import (
     MAX_MEMBERS,
+    busy_is_503,
     coordination_of,
     get_incident,
     helpers_of,
+    refresh_profiles,
     segments_of,
 )
 from tocsin.api.reads import parse_time
-from tocsin.people.profiles import author_profile, update_profiles
+from tocsin.people.profiles import author_profile
 from tocsin.people.segments import SEGMENTS
 
 router = APIRouter(tags=["people"])
@@ -56,8 +58,9 @@ def get_author(
 ) -> AuthorProfilePublic:
     """One author in every watch: reach, engagement received, activity, sentiment per day,
     first and last seen, latest posts (mention keys)."""
-    update_profiles(store)
-    view = author_profile(store, platform, author_id)
+    refresh_profiles(store)
+    with busy_is_503():
+        view = author_profile(store, platform, author_id)
     if view is None:
         raise ApiError(404, "no profile for this author")
     return AuthorProfilePublic.of(view)
