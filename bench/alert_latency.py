@@ -1,14 +1,16 @@
 """Alert latency: from a post's arrival to its alert in the outbox, at 1,000 posts/s sustained.
 
     python bench/alert_latency.py                     # 1,000 posts/s for 90 s, 12 bursts
-    python bench/alert_latency.py --rate 2000 --seconds 60
+    TOCSIN_ANALYSIS=fast python bench/alert_latency.py  # sentiment by the n-gram heads only
 
 Two processes share one SQLite file (WAL), as a stream worker and the monitor would:
 
-- the **writer** receives posts at ``--rate`` posts/s (created at the wall clock), runs them
-  through the real pipeline (normalise, language, match against the watches) and writes them
-  every 100 ms, one transaction per batch. At scheduled moments a burst of ``--burst`` posts
-  about one of the ``--hot`` watches arrives at once (each hot watch usually gets ~0.5 post/s);
+- the **writer** receives posts at ``--rate`` posts/s of wall time (created at the wall clock),
+  runs them through the real pipeline (normalise, language, the analysis enricher in the mode
+  of ``$TOCSIN_ANALYSIS``, match against the watches) and writes them every 100 ms, one
+  transaction per batch; if a batch takes longer, the posts that arrived meanwhile make the
+  next batch (a backlog, counted in the latency). At scheduled moments a burst of ``--burst``
+  posts about one of the ``--hot`` watches arrives at once (each usually gets ~0.5 post/s);
 - the **monitor** (``tocsin.incidents.Monitor``, volume detector, 1-minute buckets) runs every
   ``--tick`` seconds on the wall clock; the open bucket is scored before it closes, so a burst
   rings as soon as its posts are written and a tick runs.
@@ -129,8 +131,8 @@ def _writer(
     spacing = (seconds - 15) / max(1, hot)
     schedule = [(10 + i * spacing, f"zorblax{i:02d}", f"hot{i:02d}") for i in range(hot)]
     ready.wait()
-    start = time.time()
-    due = 0.0  # posts owed to the rate
+    start = last = time.time()
+    due = 0.0  # posts owed to the rate: they arrived while the last batch was processed
     lags: list[float] = []
     written = 0
     next_flush = start
@@ -140,7 +142,8 @@ def _writer(
             break
         batch: list[Mention] = []
         at = datetime.fromtimestamp(now, UTC)
-        due += rate * 0.1
+        prev, last = last, now
+        due += rate * (now - prev)  # wall time: a writer that falls behind builds a backlog
         k = int(due)
         due -= k
         for _ in range(k):
@@ -155,13 +158,13 @@ def _writer(
             batch.append(post(text, at))
         arrivals = []
         while schedule and now - start >= schedule[0][0]:
-            _, word, watch_id = schedule.pop(0)
-            arrivals.append((watch_id, now))
+            offset, word, watch_id = schedule.pop(0)
+            arrivals.append((watch_id, start + offset))  # when it arrived, not when taken
             batch += [post(f"{word} scandale arnaque {i}", at) for i in range(burst)]
         store.write(pipeline.process(batch))
         done = time.time()
         written += len(batch)
-        lags.append(done - now)
+        lags.append(done - prev)  # the batch's oldest post arrived just after ``prev``
         for watch_id, arrived in arrivals:
             out.put(("burst", watch_id, arrived, done))
         next_flush += 0.1
@@ -236,7 +239,8 @@ def main() -> None:
     written, elapsed, lags = writer
     print(
         f"writer: {written:,} posts in {elapsed:.1f} s = {written / elapsed:,.0f} posts/s "
-        f"(batches of 100 ms; arrival -> committed p50 {_pct(lags, 0.5) * 1000:.0f} ms, "
+        f"(batches every 100 ms or as fast as it can; oldest post's arrival -> committed p50 "
+        f"{_pct(lags, 0.5) * 1000:.0f} ms, "
         f"max {max(lags) * 1000:.0f} ms)"
     )
     print(
