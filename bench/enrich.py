@@ -14,8 +14,9 @@ repeat). They go through in batches of 2,000, as the in-process runner sends the
   (``enrich_records(workers=…)``, language identification included; worker start-up included);
 - the fast mode (``AnalysisEnricher("fast")``: character n-grams only, no encoder), in this
   process;
-- the peak resident memory of the process (the encoder holds ~100 MB); worker processes are
-  each hold their own models (see ``docs/performance.md``).
+- the peak resident memory of this process (the encoder holds ~100 MB), and the peak of the
+  whole process tree (this process, the forkserver and the workers, each holding its own
+  models) while the workers run, sampled from ``/proc`` every 0.2 s.
 
 Set the BLAS threads with ``--threads`` (default 1, as ``Embedder``): more threads than free cores
 is far slower, and the figures move with whatever else the machine runs: say what it ran.
@@ -28,8 +29,10 @@ import itertools
 import os
 import resource
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -51,6 +54,45 @@ def timed(label: str, n: int, run: Callable[[], object]) -> float:
     took = time.perf_counter() - started
     print(f"{label:<52} {n / took:>10,.0f} posts/s  ({took:.1f} s)", flush=True)
     return n / took
+
+
+def tree_rss_mb() -> float:
+    """Resident memory of this process and all its descendants (Linux ``/proc``), in MB."""
+    parents: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid = int(stat.parent.name)
+        parents[pid] = int(fields[1])
+        rss[pid] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+    tree, todo = set(), [os.getpid()]
+    while todo:
+        pid = todo.pop()
+        tree.add(pid)
+        todo += [child for child, parent in parents.items() if parent == pid]
+    return sum(rss.get(pid, 0) for pid in tree) / 1e6
+
+
+class PeakTreeRss:
+    """Samples ``tree_rss_mb`` in a thread while the ``with`` block runs."""
+
+    def __enter__(self) -> PeakTreeRss:
+        self.peak = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.2):
+            self.peak = max(self.peak, tree_rss_mb())
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 def main() -> None:
@@ -106,13 +148,15 @@ def main() -> None:
     )
     procs = args.workers or os.cpu_count() or 1
     records = [{"text": t, "lang": lang} for t, lang in zip(texts, langs, strict=True)]
-    timed(
-        f"full stack, {procs} processes x 1 thread",
-        n,
-        lambda: list(
-            enrich_records(records, AnalysisEnricher("full"), batch_size=BATCH, workers=procs)
-        ),
-    )
+    with PeakTreeRss() as tree:
+        timed(
+            f"full stack, {procs} processes x 1 thread",
+            n,
+            lambda: list(
+                enrich_records(records, AnalysisEnricher("full"), batch_size=BATCH, workers=procs)
+            ),
+        )
+    print(f"peak RSS of the process tree while the workers ran {tree.peak:,.0f} MB", flush=True)
     fast = AnalysisEnricher("fast", models=models)
     timed(
         "fast mode (character n-grams only, no encoder)",

@@ -65,5 +65,21 @@ def test_worker_processes_give_the_same_output(analysis: AnalysisEnricher) -> No
     ] * 3
     here, there = io.BytesIO(), io.BytesIO()
     enrich_stream(io.BytesIO(b"\n".join(lines)), here, progress=False, analysis=analysis)
-    enrich_stream(io.BytesIO(b"\n".join(lines)), there, progress=False, batch_size=2, workers=1)
-    assert there.getvalue() == here.getvalue()
+    enrich_stream(
+        io.BytesIO(b"\n".join(lines)), there, progress=False, batch_size=2, workers=1, mode="full"
+    )
+    # same records, same labels; scores within rounding (the encoder's last bits depend on which
+    # texts share its batch, and scores are rounded to 4 decimals)
+    a = [orjson.loads(line) for line in here.getvalue().splitlines()]
+    b = [orjson.loads(line) for line in there.getvalue().splitlines()]
+    assert len(a) == len(b) == 9
+    for x, y in zip(a, b, strict=True):
+        assert close(x, y)
+
+
+def close(x: object, y: object) -> bool:
+    if isinstance(x, dict) and isinstance(y, dict):
+        return x.keys() == y.keys() and all(close(x[k], y[k]) for k in x)
+    if isinstance(x, float) and isinstance(y, float):
+        return abs(x - y) <= 3e-4
+    return x == y

@@ -144,17 +144,27 @@ class AnalysisModels:
             comp = self.complaint.full_scores(embeddings, cols.get("complaint"))
         labels = self.sentiment.labels
         best = sent.argmax(axis=1)
+        sent_score = _rounded(sent[np.arange(len(best)), best])
+        emo_rows = _rounded(emo)
+        tox_list = _rounded(tox[:, 0])
+        comp_list = _rounded(comp[:, 0])
         return [
             Analysis(
-                sentiment=Sentiment(labels[k], round(float(sent[i, k]), 4)),
-                emotions=tuple(
-                    (name, round(float(e), 4)) for name, e in zip(EMOTIONS, emo[i], strict=True)
-                ),
-                toxicity=round(float(tox[i, 0]), 4),
-                complaint=round(float(comp[i, 0]), 4),
+                sentiment=Sentiment(labels[k], s),
+                emotions=tuple(zip(EMOTIONS, e, strict=True)),
+                toxicity=t,
+                complaint=c,
             )
-            for i, k in enumerate(best)
+            for k, s, e, t, c in zip(
+                best.tolist(), sent_score, emo_rows, tox_list, comp_list, strict=True
+            )
         ]
+
+
+def _rounded(x: np.ndarray) -> Any:
+    """Nested lists of Python floats rounded to 4 decimals (in float64: ``0.6953``, not the
+    float32 ``0.6952999830…``)."""
+    return np.round(np.asarray(x, dtype=np.float64), 4).tolist()
 
 
 def _stack(

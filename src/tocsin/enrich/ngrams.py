@@ -72,9 +72,16 @@ def hashed_ngrams(
 def sparse_dot(
     row: np.ndarray, col: np.ndarray, value: np.ndarray, weights: np.ndarray, n_rows: int
 ) -> np.ndarray:
-    """``X @ weights`` for the sparse ``X`` given as ``(row, col, value)``: ``(n_rows, k)``."""
-    contrib = weights[col].astype(np.float32) * value[:, None]
-    out = np.empty((n_rows, weights.shape[1]), dtype=np.float32)
-    for j in range(weights.shape[1]):
-        out[:, j] = np.bincount(row, weights=contrib[:, j], minlength=n_rows)
+    """``X @ weights`` for the sparse ``X`` given as ``(row, col, value)``: ``(n_rows, k)``.
+
+    ``row`` must be sorted (``hashed_ngrams`` returns it so): each text's n-grams are one run,
+    summed in one pass over every column (``np.add.reduceat``).
+    """
+    out = np.zeros((n_rows, weights.shape[1]), dtype=np.float32)
+    if len(row) == 0:
+        return out
+    contrib = np.asarray(weights[col], dtype=np.float32)
+    contrib *= value[:, None]
+    starts = np.flatnonzero(np.r_[True, row[1:] != row[:-1]])
+    out[row[starts]] = np.add.reduceat(contrib, starts, axis=0)
     return out
