@@ -167,6 +167,13 @@ REQUESTS: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {
         {"data": {"consent_text": "yes", "consent_version": "v1"}},
     ),
     ("POST", "/ambassadors/{ambassador_id}/opt-out"): ("/ambassadors/999999/opt-out", {"data": {}}),
+    ("POST", "/ambassadors/countries"): (
+        "/ambassadors/countries",
+        {"data": {"country": "?", "reason": "matrix"}},
+    ),
+    ("POST", "/ambassadors/countries/{country}/allow"): ("/ambassadors/countries/YY/allow", {}),
+    ("POST", "/missions/check"): ("/missions/check", {}),
+    ("POST", "/rewards/{reward_id}/withdraw"): ("/rewards/999999/withdraw", {}),
     ("POST", "/missions/new"): (
         "/missions/new",
         {"data": {"kind": "share", "title": "t", "instructions": "i", "watch_id": "nope"}},

@@ -393,6 +393,20 @@ def test_ambassadors_page_and_its_forms(site: Site) -> None:
         "/rewards/new", data={"name": "Cap", "cost": "3", "stock": "-1", "csrf_token": manager.csrf}
     )
     assert bad.status_code == 400
+    form = {"csrf_token": manager.csrf}
+    excluded = manager.client.post(
+        "/ambassadors/countries", data={**form, "country": "IT", "reason": "<i>legal</i>"}
+    )
+    assert excluded.status_code == 303
+    page = _get(site, Role.MANAGER, "/ambassadors")
+    assert isinstance(page, str) and "&lt;i&gt;legal&lt;/i&gt;" in page
+    assert 'action="/ambassadors/countries/IT/allow"' in page
+    assert manager.client.post("/ambassadors/countries/IT/allow", data=form).status_code == 303
+    assert manager.client.post("/ambassadors/countries/IT/allow", data=form).status_code == 409
+    assert manager.client.post("/missions/check", data=form).status_code == 303
+    reward_id = re.findall(r'action="/rewards/(\d+)/withdraw"', page)[-1]
+    assert manager.client.post(f"/rewards/{reward_id}/withdraw", data=form).status_code == 303
+    assert f'action="/rewards/{reward_id}/withdraw"' not in _get(site, Role.MANAGER, "/ambassadors")
 
 
 def test_published_experiences_are_public_embeddable_and_escaped(site: Site) -> None:

@@ -12,10 +12,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from tocsin.ambassadors import enrolment, experiences, missions
+from tocsin.ambassadors import check_missions, enrolment, experiences, missions
 from tocsin.ambassadors import points as ledger
 from tocsin.ambassadors.missions import MAX_POINTS, MAX_TEXT_CHARS
 from tocsin.api.deps import AmbassadorManager, AmbassadorReader, StoreDep
@@ -115,6 +115,34 @@ def opt_out_form(ambassador_id: RowId, store: StoreDep, user: AmbassadorManager)
     return _back(anchor="#enrolments")
 
 
+@router.post("/ambassadors/countries")
+def exclude_form(
+    store: StoreDep,
+    user: AmbassadorManager,
+    country: Annotated[str, Form(min_length=2, max_length=64)],
+    reason: Annotated[str, Form(min_length=1, max_length=500)],
+) -> Response:
+    enrolment.exclude_country(store.db, country, reason, user.username)
+    return _back(anchor="#enrolments")
+
+
+@router.post("/ambassadors/countries/{country}/allow")
+def allow_form(
+    country: Annotated[str, Path(min_length=2, max_length=64)],
+    store: StoreDep,
+    user: AmbassadorManager,
+) -> Response:
+    enrolment.allow_country(store.db, country, user.username)
+    return _back(anchor="#enrolments")
+
+
+@router.post("/missions/check")
+def check_form(store: StoreDep, user: AmbassadorManager) -> Response:
+    """Check the open missions' proofs now (as ``tocsin missions check``)."""
+    check_missions(store, _now(), actor=user.username)
+    return _back(anchor="#missions")
+
+
 @router.post("/missions/new")
 def mission_form(
     store: StoreDep,
@@ -183,6 +211,12 @@ def reward_form(
             raise ApiError(400, "stock: a whole number, or nothing for unlimited")
         count = int(stock)
     ledger.add_reward(store.db, name, cost, user.username, description=description, stock=count)
+    return _back(anchor="#rewards")
+
+
+@router.post("/rewards/{reward_id}/withdraw")
+def withdraw_form(reward_id: RowId, store: StoreDep, user: AmbassadorManager) -> Response:
+    ledger.withdraw_reward(store.db, reward_id, user.username)
     return _back(anchor="#rewards")
 
 
