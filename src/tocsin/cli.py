@@ -1450,7 +1450,13 @@ _BUCKET_OPTION = click.option(
 @click.option("--now", "now_text", help="Run as of this time (UTC) [default: now].")
 @_BUCKET_OPTION
 @click.option("--loop", is_flag=True, help="Keep running every --every seconds.")
-@click.option("--every", default=10.0, show_default=True, type=click.FloatRange(0.5, 3600))
+@click.option(
+    "--every",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(0.1, 3600),
+    help="Seconds between ticks: what a new post waits at most (bench/alert_latency.py).",
+)
 @pass_ctx
 def monitor(
     ctx: _Context, now_text: str | None, bucket_minutes: int, loop: bool, every: float
