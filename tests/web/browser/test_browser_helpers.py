@@ -40,3 +40,21 @@ def test_an_agent_opens_a_case_from_who_can_help(open_session: Callable[[], Any]
     s.goto(f"/incidents/{INCIDENT.id}")
     link = s.page.locator(f"section#who-can-help a[href='/cases/{match.group(1)}']")
     assert link.count() == 1
+
+
+def test_hostile_authors_on_the_people_pages_run_nothing(open_session: Callable[[], Any]) -> None:
+    """The people, author, ambassadors and published pages with the hostile handles, names
+    and posts of the browser world: no script, handler or dangerous link in the DOM, nothing
+    pushed sideways, bidi overrides neutralised (``_check_page``)."""
+    from tests.web.browser.test_browser_hostile import _check_page
+
+    s = open_session()
+    s.login("manager")
+    text = _check_page(s, "/watches/cafelia/people")
+    assert "Possible coordination" in text or "Coordination possible" in text
+    for author in ("evil1", "evil2", "evil5", "long1"):
+        _check_page(s, f"/authors/x/{author}")
+    assert "evil<script>" in _check_page(s, "/authors/x/evil1")  # the handle, as text
+    _check_page(s, "/people")
+    _check_page(s, "/ambassadors")
+    _check_page(s, "/experiences")
