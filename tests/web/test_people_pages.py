@@ -339,6 +339,16 @@ def test_incident_page_who_can_help_opens_a_case_and_creates_a_mission(site: Sit
     store = SQLiteStore(site.db)
     try:
         amb = enrolment.invite(store.db, "x", "a1", "boss", country="FR")
+    finally:
+        store.close()
+    invited = _get(site, Role.MANAGER, f"/incidents/{INCIDENT.id}")
+    assert isinstance(invited, str) and "Invited: consent to record" in invited
+    helpers = _get(site, Role.MANAGER, f"/api/incidents/{INCIDENT.id}/helpers")
+    assert isinstance(helpers, dict)
+    amb_helper = next(h for h in helpers["helpers"] if h["identity"]["handle"] == "amb")
+    assert amb_helper["ambassador_status"] == "invited" and amb_helper["ambassador_id"] is None
+    store = SQLiteStore(site.db)
+    try:
         enrolment.enrol(store.db, amb.id, "I agree", "v1", "boss")
     finally:
         store.close()

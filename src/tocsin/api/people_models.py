@@ -34,6 +34,7 @@ from tocsin.people.profiles import AuthorProfile, AuthorView, DaySentiment
 from tocsin.people.segments import SegmentMember
 from tocsin.people.service import Identity
 
+AmbassadorStatus = Literal["invited", "enrolled", "opted_out"]
 SegmentName = Literal["ambassadors", "detractors", "critics", "brand-managers", "rising"]
 
 
@@ -284,9 +285,18 @@ class HelperPublic(BaseModel):
     ambassador_id: int | None = Field(
         description="The enrolled ambassador this author is, if any (missions go to them)."
     )
+    ambassador_status: AmbassadorStatus | None = Field(
+        default=None, description="Where this author stands in the programme, if anywhere."
+    )
 
     @classmethod
-    def of(cls, h: Helper, names: dict[str, Identity], ambassador_id: int | None) -> HelperPublic:
+    def of(
+        cls,
+        h: Helper,
+        names: dict[str, Identity],
+        ambassador_id: int | None,
+        ambassador_status: str | None = None,
+    ) -> HelperPublic:
         return cls(
             action=h.action,  # type: ignore[arg-type]
             rank=h.rank,
@@ -298,6 +308,7 @@ class HelperPublic(BaseModel):
             advice=list(h.advice),
             examples=[PostKeyPublic.of(k) for k in h.examples],
             ambassador_id=ambassador_id,
+            ambassador_status=ambassador_status,  # type: ignore[arg-type]
         )
 
 
@@ -311,7 +322,6 @@ class HelpersPublic(BaseModel):
 
 # -- ambassadors ------------------------------------------------------------------------------
 
-AmbassadorStatus = Literal["invited", "enrolled", "opted_out"]
 MissionKindName = Literal["share", "answer", "experience"]
 
 

@@ -130,16 +130,21 @@ def helpers_of(store: SQLiteStore, incident: Incident, limit: int = 10) -> Helpe
         [r.key for r in (*roles.started, *roles.amplified)] + [h.key for h in report.helpers],
     )
     enrolled: dict[str, int] = {}
+    status: dict[str, str] = {}
     for h in report.helpers:
         identity = who.get(h.key)
-        if h.action == "mobilise" and identity is not None:
+        if identity is not None:
             a = find_ambassador(store.db, identity.platform, identity.author_id)
-            if a is not None and a.status is Status.ENROLLED:
-                enrolled[h.key] = a.id
+            if a is not None:
+                status[h.key] = a.status.value
+                if a.status is Status.ENROLLED:
+                    enrolled[h.key] = a.id
     return HelpersPublic(
         incident_id=incident.id,
         posts_read=roles.posts_read,
         started=[IncidentRolePublic.of(r, who) for r in roles.started],
         amplified=[IncidentRolePublic.of(r, who) for r in roles.amplified],
-        helpers=[HelperPublic.of(h, who, enrolled.get(h.key)) for h in report.helpers],
+        helpers=[
+            HelperPublic.of(h, who, enrolled.get(h.key), status.get(h.key)) for h in report.helpers
+        ],
     )
