@@ -28,6 +28,7 @@ from tocsin.store.sqlite import SQLiteStore
 from tocsin.store.sqlite_incidents import SQLiteIncidents
 
 TRACKER = "_incidents"  # the tracker's row in detector_state
+REACH_REFRESH = 10.0  # seconds (of ``now``) a bucket's top posts by reach are reused
 DEFAULT_DETECTORS = (
     "volume_surge",
     "negative_share",
@@ -90,6 +91,9 @@ class Monitor:
         self.factories = {k: factories[k] for k in self.config.detectors if k in factories}
         self._states: dict[str, _WatchState] = {}
         self._last_silence: datetime | None = None
+        # (watch, bucket) -> (when read, top posts' keys, their largest audience)
+        self._reach: dict[tuple[str, datetime], tuple[float, tuple[tuple[str, str], ...], int]]
+        self._reach = {}
 
     @property
     def detectors(self) -> list[str]:
@@ -218,7 +222,7 @@ class Monitor:
             if final:
                 report.buckets += 1
                 st.next_bucket = b + 1
-        signals = [self._with_reach(s) for s in signals]
+        signals = [self._with_reach(s, now) for s in signals]
         report.signals.extend(signals)
         updates = st.tracker.observe(signals, now)
         for u in updates:
@@ -230,17 +234,25 @@ class Monitor:
         report.updates.extend(updates)
         self._save(watch_id, st)
 
-    def _with_reach(self, sig: Signal) -> Signal:
+    def _with_reach(self, sig: Signal, now: datetime) -> Signal:
         """Evidence for a signal that came without: the bucket's posts of largest audience."""
         if sig.mention_keys and "reach" in sig.details:
             return sig
         end = sig.at + self.config.bucket
-        top = self.incidents.top_reach(sig.watch_id, sig.at, end, limit=5)
-        reach = max((m.author.followers or 0 for m in top), default=0)
+        key = (sig.watch_id, sig.at)
+        clock = now.timestamp()  # the monitor's clock: replays stay deterministic
+        cached = self._reach.get(key)
+        if cached is not None and 0 <= clock - cached[0] < REACH_REFRESH:
+            keys, reach = cached[1], cached[2]
+        else:  # at most every REACH_REFRESH seconds per bucket: a sort of the bucket's posts
+            top = self.incidents.top_reach(sig.watch_id, sig.at, end, limit=5)
+            keys = tuple(m.key for m in top)
+            reach = max((m.author.followers or 0 for m in top), default=0)
+            if len(self._reach) > 10_000:
+                self._reach.clear()
+            self._reach[key] = (clock, keys, reach)
         return replace(
-            sig,
-            mention_keys=sig.mention_keys or tuple(m.key for m in top),
-            details={"reach": reach, **sig.details},
+            sig, mention_keys=sig.mention_keys or keys, details={"reach": reach, **sig.details}
         )
 
     def _explained(self, update: IncidentUpdate) -> Alert:
