@@ -95,11 +95,31 @@ class PeakTreeRss:
         self._thread.join()
 
 
+def run_workers(texts: Sequence[str], langs: Sequence[str | None], workers: int) -> None:
+    procs = workers or os.cpu_count() or 1
+    records = [{"text": t, "lang": lang} for t, lang in zip(texts, langs, strict=True)]
+    with PeakTreeRss() as tree:
+        timed(
+            f"full stack, {procs} processes x 1 thread",
+            len(records),
+            lambda: list(
+                enrich_records(records, AnalysisEnricher("full"), batch_size=BATCH, workers=procs)
+            ),
+        )
+    print(f"peak RSS of the process tree while the workers ran {tree.peak:,.0f} MB", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--posts", type=int, default=20_000)
     parser.add_argument("--threads", type=int, default=1, help="encoder BLAS threads")
     parser.add_argument("--workers", type=int, default=0, help="worker processes (0: cores)")
+    parser.add_argument(
+        "--only-workers",
+        action="store_true",
+        help="only the worker-process run, this process loading no model (as `tocsin enrich` "
+        "with workers): its speed and the process tree's peak RSS",
+    )
     args = parser.parse_args()
 
     stream, _ = generate(DemoConfig.sized(args.posts, days=7))
@@ -114,6 +134,9 @@ def main() -> None:
         flush=True,
     )
 
+    if args.only_workers:
+        run_workers(texts, langs, args.workers)
+        return
     models = AnalysisModels.load()
     warm = Embedder(threads=args.threads, cache_size=0)
     warm.encode(["warm up"])  # loading (~1 s) is not throughput
@@ -146,17 +169,7 @@ def main() -> None:
             for i in range(0, n, BATCH)
         ],
     )
-    procs = args.workers or os.cpu_count() or 1
-    records = [{"text": t, "lang": lang} for t, lang in zip(texts, langs, strict=True)]
-    with PeakTreeRss() as tree:
-        timed(
-            f"full stack, {procs} processes x 1 thread",
-            n,
-            lambda: list(
-                enrich_records(records, AnalysisEnricher("full"), batch_size=BATCH, workers=procs)
-            ),
-        )
-    print(f"peak RSS of the process tree while the workers ran {tree.peak:,.0f} MB", flush=True)
+    run_workers(texts, langs, args.workers)
     fast = AnalysisEnricher("fast", models=models)
     timed(
         "fast mode (character n-grams only, no encoder)",
