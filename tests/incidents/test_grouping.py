@@ -138,12 +138,12 @@ def test_a_detector_that_rings_all_the_time_is_not_news() -> None:
     tr = IncidentTracker("acme", cfg)
     tr.begin(T0)
     opened = []
-    for h in range(0, 90, 3):  # high reach rings a third of the hours
-        s = sig(h, 0.7, kind="high_reach")
+    for h in range(0, 90, 3):  # alarm words ring a third of the hours
+        s = sig(h, 0.7, kind="alarm_words")
         opened += [u.incident.id for u in tr.observe([s], s.at + 0.5 * H) if u.alert]
     assert opened == ["acme-20261102T0000"]  # news at first, then chronic: one incident
     b90 = tr.bucket_of(T0 + 90 * H)
-    assert tr.chronic("high_reach", b90) and not tr.chronic("volume_surge", b90)
+    assert tr.chronic("alarm_words", b90) and not tr.chronic("volume_surge", b90)
     assert tr.stories == {}  # resolved, cooled down and forgotten
     assert tick(tr, 90.5, sig(90, 0.7))[0][:2] == ("opened", "acme-20261105T1800")
 
@@ -177,3 +177,13 @@ def test_a_kind_noisy_through_the_warm_up_is_chronic_when_it_ends() -> None:
         assert tr.observe([sig(h, 0.7, kind="high_reach")], T0 + (h + 0.5) * H) == []
     assert tick(tr, 25.5, sig(25, 0.7, kind="high_reach")) == []
     assert tick(tr, 25.6, sig(25, 0.7))[0][:2] == ("opened", "acme-20261103T0100")
+
+
+def test_one_post_alone_does_not_open_an_incident_at_once() -> None:
+    tr = IncidentTracker("acme", COLD)
+    big_post = sig(5, 0.9, kind="high_reach", subject="x:1")
+    assert tick(tr, 5.5, big_post) == []  # one alert per post is what incidents avoid
+    assert tick(tr, 6.5, sig(6, 0.9, kind="high_reach", subject="x:2"))[0][0] == "opened"
+    other = IncidentTracker("acme", COLD)
+    opened = tick(other, 5.5, big_post, sig(5, 0.45))  # with a second kind: at once
+    assert opened[0][:2] == ("opened", "acme-20261102T0500")

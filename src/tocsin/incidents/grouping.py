@@ -10,7 +10,8 @@ Rules (all counts are in buckets, the monitor's step):
   then joins; a watch-level signal joins the watch's most recent active story.
 - **Persistence.** A story becomes an incident once signals were seen in ``persistence``
   distinct buckets (gaps of at most ``pending_gap`` quiet buckets), or at once on one signal of
-  score ``strong_score`` or more. A candidate that goes quiet is dropped: noise, not an incident.
+  score ``strong_score`` or more — unless that signal is about one post (high reach) and no
+  other kind rang with it. A candidate that goes quiet is dropped: noise, not an incident.
 - **Severity** 1–10 from the recent signals: distance from expected (the score as a surprise),
   reach (the largest audience among the evidence), velocity (observed / expected) and breadth
   (several kinds of signal).
@@ -43,7 +44,8 @@ SUBJECT_STORIES = ("hashtag_hijack", "storyline")
 class GroupingConfig:
     bucket: timedelta = timedelta(hours=1)
     persistence: int = 2  # distinct signal buckets before a story is an incident
-    strong_score: float = 0.6  # one signal this strong opens at once (surprise 7.5)
+    strong_score: float = 0.6  # one signal this strong opens at once (surprise 7.5) …
+    single_post_kinds: tuple[str, ...] = ("high_reach",)  # … unless it is about one post
     pending_gap: int = 2  # quiet buckets that drop a candidate
     resolve_after: int = 6  # quiet buckets that resolve an incident
     cooldown: int = 12  # buckets after resolution in which the story re-opens the same incident
@@ -247,7 +249,14 @@ class IncidentTracker:
         buckets = len({k[2] for k in story.signals})
         inc = story.incident
         if inc is None:
-            if buckets < cfg.persistence and max_score < cfg.strong_score:
+            # One post's signal (a high-reach post) never opens alone at once: one alert per
+            # post is what incidents are for avoiding. Two kinds, or a second bucket, do.
+            strong = max(
+                (x.score for x in sigs if x.kind not in cfg.single_post_kinds), default=0.0
+            )
+            if len(kinds) > 1:
+                strong = max_score
+            if buckets < cfg.persistence and strong < cfg.strong_score:
                 return None
             onset = self.start_of(story.onset)
             suffix = "" if not story.key else "-" + _slug(story.key)
