@@ -170,8 +170,18 @@ def test_new_watch_is_applied_to_stored_mentions(
 def test_erase_and_retention(db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     source = _jsonl(tmp_path / "m.jsonl", [mention(i) for i in range(1, 8)])
     run(capsys, "--db", str(db), "import", str(source))
+    from tocsin.ambassadors import enrolment
+    from tocsin.store.sqlite import SQLiteStore
+
+    with SQLiteStore(db) as store:
+        member = enrolment.invite(store.db, "x", "u1", "boss", country="FR", handle="user1")
+        enrolment.enrol(store.db, member.id, "J'accepte le programme.", "v1", "boss")
     code, out, _ = run(capsys, "--db", str(db), "erase", "--author", "x:u1", "--yes")
-    assert code == 0 and out.strip() == "erased 1 mentions by x:u1"
+    assert code == 0 and out.splitlines()[0] == "erased 1 mentions by x:u1"
+    assert "ambassador record" in out
+    with SQLiteStore(db) as store:
+        erased = enrolment.get(store.db, member.id)
+        assert erased is not None and "user1" not in repr(erased)
     code, _, err = run(capsys, "--db", str(db), "erase", "--author", "nope", "--yes")
     assert code == 1 and "PLATFORM:ID" in err
     code, out, _ = run(capsys, "--db", str(db), "retention", "--keep", "1d")

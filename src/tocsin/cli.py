@@ -941,7 +941,8 @@ def user_set(
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @pass_ctx
 def erase(ctx: _Context, author: str, yes: bool) -> None:
-    """Erase an author: every mention they posted, their profile and raw records.
+    """Erase an author: every mention they posted, their profile, raw records and, if they
+    joined the ambassador programme, its personal fields.
 
     For the right to erasure. Per-minute volume counts are kept (they hold no personal data).
     """
@@ -950,9 +951,14 @@ def erase(ctx: _Context, author: str, yes: bool) -> None:
         raise UsageError("give the author as PLATFORM:ID, e.g. x:12345")
     if not yes and not click.confirm(f"erase every mention by {author}?", default=False):
         raise click.exceptions.Abort()
+    from tocsin.ambassadors.enrolment import erase_author as erase_ambassador
+
     with open_store(ctx.settings) as store:
         deleted = store.erase_author(platform, author_id)
+        ambassador = erase_ambassador(store.db, platform, author_id, "cli")
     click.echo(f"erased {deleted:,} mentions by {terminal_safe(author)}")
+    if ambassador is not None:
+        click.echo("erased their ambassador record (consents kept as dates, texts removed)")
 
 
 @cli.command()
