@@ -241,3 +241,13 @@ def card_figures(name: str, meta: dict[str, Any]) -> list[float]:
             v["emodift_fr_val"]["full"]["fear"]["roc_auc"]
         ]
     return [v["complaints_en_val"]["full"]["at_0.5"]["roc_auc"]]
+
+
+def test_registered_as_a_plugin_and_cheap_to_build(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tocsin.plugins import enrichers
+
+    monkeypatch.setenv("TOCSIN_ANALYSIS", "full")
+    cls = enrichers()["analysis"]
+    assert cls is AnalysisEnricher
+    built = cls()  # as plugins are built, worker processes included
+    assert built.mode == "full" and built._models is None and built._embedder is None

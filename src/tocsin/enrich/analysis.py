@@ -85,12 +85,10 @@ class AnalysisModels:
         emotions: HeadsModel,
         complaint: HeadsModel,
     ) -> None:
-        self.sentiment, self.toxicity, self.emotions, self.complaint = (
-            sentiment,
-            toxicity,
-            emotions,
-            complaint,
-        )
+        self.sentiment = sentiment
+        self.toxicity = toxicity
+        self.emotions = emotions
+        self.complaint = complaint
         heads = (toxicity, emotions, complaint)
         configs = {sentiment.ng_config, *(h.ng_config for h in heads)}
         if len(configs) != 1:
