@@ -546,3 +546,36 @@ def m008_people(db: sqlite3.Connection) -> None:
         CREATE INDEX author_posts_key ON author_posts (author_key);
         """,
     )
+
+
+@migration
+def m009_influence(db: sqlite3.Connection) -> None:
+    """Influence kept incrementally (``tocsin.people.stored_influence``): the conversation graph
+    of every stored mention and each watch's PageRank state, pickled, with the checkpoint (last
+    ``mentions.id`` folded in), and snapshots of each watch's influence (daily and latest) for
+    rising voices. Author keys are pseudonyms; erasure deletes all of it (rebuilt on next use)."""
+    run_script(
+        db,
+        """
+        CREATE TABLE influence_graph (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            mention_id INTEGER NOT NULL,            -- checkpoint: last mentions.id folded in
+            folded_until INTEGER NOT NULL,          -- latest created_at folded (us, UTC)
+            graph BLOB NOT NULL,                    -- pickled InteractionGraph
+            updated_at INTEGER NOT NULL
+        );
+        CREATE TABLE influence_states (
+            watch_id TEXT PRIMARY KEY,
+            query TEXT NOT NULL,                    -- the watch's query: a change recomputes it
+            state BLOB NOT NULL,                    -- pickled WatchInfluence
+            updated_at INTEGER NOT NULL
+        );
+        CREATE TABLE influence_snapshots (
+            watch_id TEXT NOT NULL,
+            at INTEGER NOT NULL,                    -- influence as of this time (us, UTC)
+            latest INTEGER NOT NULL,                -- 1: the current one, 0: a daily one
+            authors BLOB NOT NULL,                  -- pickled keys, influence, interacted-by
+            PRIMARY KEY (watch_id, latest, at)
+        ) WITHOUT ROWID;
+        """,
+    )
