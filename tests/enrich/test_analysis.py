@@ -251,3 +251,15 @@ def test_registered_as_a_plugin_and_cheap_to_build(monkeypatch: pytest.MonkeyPat
     assert cls is AnalysisEnricher
     built = cls()  # as plugins are built, worker processes included
     assert built.mode == "full" and built._models is None and built._embedder is None
+
+
+def test_thresholds_come_with_the_models(
+    models: AnalysisModels, analysis: AnalysisEnricher
+) -> None:
+    for fast in (False, True):
+        t = models.thresholds(fast)
+        assert set(t) == {"toxicity", "complaint"} and all(0 < v < 1 for v in t.values())
+    hide = models.thresholds()["toxicity"]
+    insults = [r.toxicity for r in run(analysis, INSULTS)]
+    calm = [r.toxicity for r in run(analysis, CALM)]
+    assert min(insults) >= hide > max(calm)

@@ -118,6 +118,16 @@ class AnalysisModels:
             HeadsModel.load("complaint.npz"),
         )
 
+    def thresholds(self, fast: bool = False) -> dict[str, float]:
+        """Decision thresholds tuned with the models (see the cards): ``toxicity`` for "hide
+        abusive content" (macro-F1's best on TweetEval offensive validation) and ``complaint``
+        for "needs an answer" (macro-F1's best on the complaints corpus's train split)."""
+        tox, comp = self.toxicity.meta, self.complaint.meta
+        return {
+            "toxicity": float(tox["fast_hide_threshold" if fast else "hide_threshold"]),
+            "complaint": float(comp["answer_threshold"]["fast" if fast else "full"]),
+        }
+
     def analyse(
         self,
         texts: Sequence[str],
