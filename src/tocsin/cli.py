@@ -814,9 +814,18 @@ def detect_series_command(source: Path, output: Path, direction: str, timezone: 
 )
 @click.option("--fast", is_flag=True, help="Same as --mode fast.")
 @click.option(
+    "--workers",
+    default=0,
+    show_default=True,
+    type=click.IntRange(0, 64),
+    help="Worker processes, one encoder thread each (0: this process). One per core is best.",
+)
+@click.option(
     "--progress/--no-progress", default=None, help="Progress bar [default: on a terminal]."
 )
-def enrich(source: Any, output: Any, mode: str | None, fast: bool, progress: bool | None) -> None:
+def enrich(
+    source: Any, output: Any, mode: str | None, fast: bool, workers: int, progress: bool | None
+) -> None:
     """Add language, sentiment, emotions (anger, fear, sadness, joy), toxicity and complaint
     scores to posts: IN is JSONL with a `text` field (other fields are kept) or plain text, one
     post per line; '-' reads standard input.
@@ -827,7 +836,9 @@ def enrich(source: Any, output: Any, mode: str | None, fast: bool, progress: boo
 
     if fast and mode not in (None, "fast"):
         raise click.UsageError(f"--fast contradicts --mode {mode}")
-    count = enrich_stream(source, output, mode="fast" if fast else mode, progress=progress)
+    count = enrich_stream(
+        source, output, mode="fast" if fast else mode, progress=progress, workers=workers
+    )
     click.echo(f"{count:,} posts enriched", err=True)
 
 

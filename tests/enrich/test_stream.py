@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import orjson
 
@@ -83,3 +84,23 @@ def close(x: object, y: object) -> bool:
     if isinstance(x, float) and isinstance(y, float):
         return abs(x - y) <= 3e-4
     return x == y
+
+
+def test_the_enrich_command(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from tocsin.cli import cli
+
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"id": 7, "text": "t\'es vraiment un gros débile"}\nBonjour\n', "utf-8")
+    out = tmp_path / "out.jsonl"
+    runner = CliRunner()
+    done = runner.invoke(cli, ["enrich", str(src), "-o", str(out), "--mode", "fast"])
+    assert done.exit_code == 0, done.output
+    rows = [orjson.loads(line) for line in out.read_bytes().splitlines()]
+    assert rows[0]["id"] == 7 and set(rows[0]) >= {"emotions", "toxicity", "complaint"}
+    assert rows[0]["toxicity"] > rows[1]["toxicity"]
+    done = runner.invoke(cli, ["enrich", str(src), "--mode", "off", "--workers", "0"])
+    assert done.exit_code == 0 and '"lang"' in done.output and "toxicity" not in done.output
+    bad = runner.invoke(cli, ["enrich", str(src), "--fast", "--mode", "full"])
+    assert bad.exit_code != 0 and "contradicts" in bad.output
