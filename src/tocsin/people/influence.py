@@ -110,6 +110,17 @@ class WatchInfluence:
         self._p[new] = weight
         self._r[new] += (1 - self.config.damping) * weight
 
+    def reweight(self, graph: InteractionGraph, ids: npt.ArrayLike) -> None:
+        """Active authors among ``ids`` take their current reach as starting weight (their
+        follower count changed since they were activated). Exact: the residual takes
+        ``(1 - damping) * (new - old)``. Call ``update`` (or ``recompute``) after."""
+        ids_a = np.unique(np.asarray(ids, np.int64))
+        self._fit(len(graph))
+        ids_a = ids_a[self._p[ids_a] > 0]
+        weight = graph.reach()[ids_a]
+        self._r[ids_a] += (1 - self.config.damping) * (weight - self._p[ids_a])
+        self._p[ids_a] = weight
+
     @property
     def active(self) -> IntArray:
         return np.flatnonzero(self._p)

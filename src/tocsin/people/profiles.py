@@ -24,6 +24,7 @@ from typing import Any
 from tocsin.people.pseudonym import author_key
 from tocsin.query.normalise import normalise
 from tocsin.store.sqlite import SQLiteStore
+from tocsin.store.sqlite_influence import clear_influence
 from tocsin.store.sqlite_people import PostRow, SQLitePeople, StoredMentionFacts
 from tocsin.store.times import from_us
 
@@ -92,8 +93,11 @@ class ProfileUpdate:
     forgotten: tuple[str, ...]  # watches removed since
 
 
-def update_profiles(store: SQLiteStore, *, chunk: int = 5_000) -> ProfileUpdate:
-    """Count the mentions stored since each watch's checkpoint into the profiles."""
+def update_profiles(
+    store: SQLiteStore, *, chunk: int = 5_000, influence: bool = True
+) -> ProfileUpdate:
+    """Count the mentions stored since each watch's checkpoint into the profiles, then (unless
+    ``influence`` is false) fold them into the stored influence (``update_influence``)."""
     people = SQLitePeople(store.db)
     secret = people.secret()
     queries = {w.id: w.query for w in store.list_watches()}
@@ -152,15 +156,21 @@ def update_profiles(store: SQLiteStore, *, chunk: int = 5_000) -> ProfileUpdate:
         read += len(facts)
         if len(facts) < chunk:
             break
+    if influence:
+        from tocsin.people.stored_influence import update_influence  # (imports watch_graph)
+
+        update_influence(store)
     return ProfileUpdate(counted, read, tuple(rebuilt), tuple(forgotten))
 
 
 def rebuild_profiles(store: SQLiteStore, *, chunk: int = 5_000) -> ProfileUpdate:
-    """Forget every profile and count every stored mention again (the secret is kept)."""
+    """Forget every profile and the stored influence, and count every stored mention again
+    (the secret is kept)."""
     store.db.execute("BEGIN IMMEDIATE")
     try:
         for table in ("author_profiles", "author_days", "author_posts", "people_checkpoints"):
             store.db.execute(f"DELETE FROM {table}")
+        clear_influence(store.db)  # rebuilt too: the graph would keep deleted mentions
         store.db.execute("COMMIT")
     except BaseException:
         store.db.execute("ROLLBACK")

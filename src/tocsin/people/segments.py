@@ -35,7 +35,8 @@ from typing import Any
 
 from tocsin.people.profiles import CONSTRUCTIVE, AuthorProfile, watch_profiles
 from tocsin.people.rising import RisingVoice
-from tocsin.people.watch_graph import RISING_WINDOW, WatchGraph, build_watch_graph
+from tocsin.people.stored_influence import StoredInfluence, stored_influence
+from tocsin.people.watch_graph import RISING_WINDOW, WatchGraph
 from tocsin.store.sqlite import SQLiteStore
 from tocsin.store.sqlite_people import SQLitePeople
 
@@ -148,7 +149,7 @@ def detractors(profiles: Sequence[AuthorProfile], rules: SegmentRules) -> list[S
 
 
 def critics(
-    profiles: Sequence[AuthorProfile], graph: WatchGraph, rules: SegmentRules
+    profiles: Sequence[AuthorProfile], graph: WatchGraph | StoredInfluence, rules: SegmentRules
 ) -> list[SegmentMember]:
     out = []
     median = graph.median()
@@ -260,7 +261,7 @@ class WatchSegments:
     watch_id: str
     now: datetime | None
     segments: dict[str, list[SegmentMember]] = field(default_factory=dict)
-    graph: WatchGraph | None = None
+    graph: StoredInfluence | None = None
 
 
 def watch_segments(
@@ -274,8 +275,9 @@ def watch_segments(
     rules: SegmentRules | None = None,
     exclude: Collection[str] | None = None,
 ) -> WatchSegments:
-    """Segments of ``watch_id`` from its profiles (run ``update_profiles`` first) and, for
-    critics and rising voices, its conversation graph; members carry example mention keys.
+    """Segments of ``watch_id`` from its profiles and, for critics and rising voices, its
+    stored influence (run ``update_profiles`` first: it updates both); members carry example
+    mention keys.
 
     ``exclude`` (author keys) are never members; by default the watch's own accounts, those
     whose handle its query names as ``@handle`` (the brand is not its own ambassador)."""
@@ -287,7 +289,7 @@ def watch_segments(
     profiles = watch_profiles(store, watch_id)
     graph = None
     if "critics" in names or "rising" in names:
-        graph = build_watch_graph(store, watch_id, now=now, window=window)
+        graph = stored_influence(store, watch_id, now=now, window=window)
     by_key = {p.key: p for p in profiles}
     found: dict[str, list[SegmentMember]] = {}
     for name in names:

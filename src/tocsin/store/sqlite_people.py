@@ -338,7 +338,8 @@ class SQLitePeople:
 
 
 def erase_profiles(db: sqlite3.Connection, platform: str, author_id: str) -> int:
-    """Delete every profile row of this author (all watches); the number of rows deleted.
+    """Delete every profile row of this author (all watches) and the persisted influence
+    (every watch's: rebuilt at the next update); the number of profile rows deleted.
 
     Called by ``SQLiteStore.erase_author``. Without a secret no profile was ever written."""
     try:
@@ -351,4 +352,9 @@ def erase_profiles(db: sqlite3.Connection, platform: str, author_id: str) -> int
     deleted = 0
     for table in ("author_profiles", "author_days", "author_posts"):
         deleted += db.execute(f"DELETE FROM {table} WHERE author_key = ?", (key,)).rowcount
+    # The persisted graph, states and snapshots hold the pseudonym and its interactions: all
+    # dropped, the next update_influence rebuilds them from the mentions left.
+    from tocsin.store.sqlite_influence import clear_influence  # (imports tocsin.people.graph)
+
+    clear_influence(db)
     return deleted
