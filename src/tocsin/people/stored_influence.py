@@ -32,7 +32,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
@@ -41,11 +41,16 @@ from tocsin.people._edges import IntArray
 from tocsin.people.authors import AuthorIndex
 from tocsin.people.graph import InteractionGraph
 from tocsin.people.influence import InfluenceConfig, WatchInfluence
-from tocsin.people.interactions import Interaction, interactions_from
+from tocsin.people.interactions import (
+    KIND_WEIGHTS,
+    Interaction,
+    InteractionKind,
+    interactions_from,
+)
 from tocsin.people.rising import InfluenceSnapshot, RisingVoice, rising_voices
 from tocsin.people.watch_graph import RISING_WINDOW, keyer, resolve
 from tocsin.store.sqlite import SQLiteStore
-from tocsin.store.sqlite_influence import Snapshot, SQLiteInfluence
+from tocsin.store.sqlite_influence import Pending, Snapshot, SQLiteInfluence
 from tocsin.store.sqlite_people import SQLitePeople
 from tocsin.store.times import from_us, to_us
 
@@ -53,6 +58,8 @@ from tocsin.store.times import from_us, to_us
 CHUNK = 20_000
 #: Daily snapshots kept (counted back from the latest post folded).
 SNAPSHOT_DAYS = 35
+#: Interactions naming a post or handle not stored yet wait this long for it (then dropped).
+PENDING_DAYS = 14
 _DAY_US = 86_400_000_000
 _Keyer = Callable[[str, str], str]
 
@@ -75,6 +82,7 @@ class _Folding:
     states: dict[str, tuple[str, WatchInfluence]]
     checkpoint: int
     folded_until: int | None
+    pending: Pending = field(default_factory=dict)
     snapshots: dict[str, list[Snapshot]] = field(default_factory=dict)
 
 
@@ -156,11 +164,12 @@ def rebuild_influence(store: SQLiteStore, *, chunk: int = CHUNK) -> InfluenceUpd
 
 def _load(influence: SQLiteInfluence, config: InfluenceConfig | None) -> _Folding:
     saved = influence.checkpoint()
-    graph = influence.load_graph() if saved else None
-    if saved is None or graph is None:
+    found = influence.load_graph_and_pending() if saved else None
+    if saved is None or found is None:
         influence.clear()
         return _Folding(InteractionGraph(), {}, 0, None)
-    return _Folding(graph, influence.load_states(), saved[0], saved[1])
+    graph, pending = found
+    return _Folding(graph, influence.load_states(), saved[0], saved[1], pending)
 
 
 def _sync_watches(
@@ -232,6 +241,8 @@ def _fold(
             key = key_of(m.author)
             graph.observe(key, m.author.followers)
             interactions.extend(interactions_from(m, key_of, post_author, handle_author))
+            interactions.extend(_arrived(folding.pending, m, key))
+            _wait_for(folding.pending, m, key, by_post, by_handle)
             for watch_id in watch_ids:
                 active.setdefault(watch_id, []).append(key)
         seen = graph.register(key_of(m.author) for _, m, _ in group)
@@ -244,6 +255,48 @@ def _fold(
         latest = to_us(group[-1][1].created_at)
         folding.folded_until = max(folding.folded_until or latest, latest)
     return added
+
+
+def _wait_for(
+    pending: Pending,
+    m: Mention,
+    source: str,
+    by_post: dict[tuple[str, str], str],
+    by_handle: dict[tuple[str, str], str],
+) -> None:
+    """Keep the interactions of ``m`` whose post or handle is not stored yet."""
+    at = m.created_at.timestamp()
+    for kind, post in (
+        (InteractionKind.REPOST, m.repost_of),
+        (InteractionKind.QUOTE, m.quote_of),
+        (InteractionKind.REPLY, m.reply_to),
+    ):
+        if post and (m.platform, post) not in by_post:
+            pending.setdefault(("post", m.platform, post), []).append((source, kind.value, at))
+    for handle in dict.fromkeys(h.lstrip("@").lower() for h in m.mentions):
+        if (m.platform, handle) not in by_handle:
+            waiting = pending.setdefault(("handle", m.platform, handle), [])
+            waiting.append((source, InteractionKind.MENTION.value, at))
+
+
+def _arrived(pending: Pending, m: Mention, target: str) -> list[Interaction]:
+    """The interactions that were waiting for ``m`` (its post, or its author's handle), the
+    strongest per source and time, as ``interactions_from`` keeps one per author."""
+    waiting = pending.pop(("post", m.platform, m.native_id), [])
+    if m.author.handle:
+        waiting += pending.pop(("handle", m.platform, m.author.handle.lstrip("@").lower()), [])
+    strongest: dict[tuple[str, float], InteractionKind] = {}
+    for source, kind_name, at in waiting:
+        kind = InteractionKind(kind_name)
+        if source == target:
+            continue
+        known = strongest.get((source, at))
+        if known is None or KIND_WEIGHTS[kind] > KIND_WEIGHTS[known]:
+            strongest[(source, at)] = kind
+    return [
+        Interaction(source, target, kind, datetime.fromtimestamp(at, UTC))
+        for (source, at), kind in strongest.items()
+    ]
 
 
 def _interacted_by(graph: InteractionGraph) -> IntArray:
@@ -266,7 +319,17 @@ def _snapshot(
 def _save(influence: SQLiteInfluence, folding: _Folding) -> None:
     graph = folding.graph
     until = folding.folded_until
-    influence.save_graph(graph, folding.checkpoint, until if until is not None else 0)
+    if until is not None:
+        oldest = until / 1e6 - PENDING_DAYS * 86_400
+        for ref in list(folding.pending):
+            kept = [w for w in folding.pending[ref] if w[2] >= oldest]
+            if kept:
+                folding.pending[ref] = kept
+            else:
+                del folding.pending[ref]
+    influence.save_graph(
+        graph, folding.checkpoint, until if until is not None else 0, folding.pending
+    )
     by = _interacted_by(graph)
     for watch_id, (query, state) in folding.states.items():
         influence.save_state(watch_id, query, state)

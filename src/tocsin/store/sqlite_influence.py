@@ -26,6 +26,9 @@ from tocsin.store.sqlite import _mention
 from tocsin.store.sqlite_people import _LEAN_COLUMNS
 
 _TABLES = ("influence_graph", "influence_states", "influence_snapshots")
+#: ("post" | "handle", platform, native id or lower-case handle) -> [(source key, kind, at in
+#: seconds)]: interactions naming a post or handle not stored yet, linked when it arrives.
+Pending = dict[tuple[str, str, str], list[tuple[str, str, float]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,15 +55,26 @@ class SQLiteInfluence:
         return (int(row[0]), int(row[1])) if row else None
 
     def load_graph(self) -> InteractionGraph | None:
+        found = self.load_graph_and_pending()
+        return found[0] if found else None
+
+    def load_graph_and_pending(self) -> tuple[InteractionGraph, Pending] | None:
+        """The graph, and the interactions waiting for the post or handle they name."""
         row = self.db.execute("SELECT graph FROM influence_graph WHERE id = 1").fetchone()
         if row is None:
             return None
-        graph = pickle.loads(row[0])
-        if not isinstance(graph, InteractionGraph):
+        graph, pending = pickle.loads(row[0])
+        if not isinstance(graph, InteractionGraph) or not isinstance(pending, dict):
             raise TypeError("influence_graph holds something else than a graph")
-        return graph
+        return graph, pending
 
-    def save_graph(self, graph: InteractionGraph, mention_id: int, folded_until: int) -> None:
+    def save_graph(
+        self,
+        graph: InteractionGraph,
+        mention_id: int,
+        folded_until: int,
+        pending: Pending | None = None,
+    ) -> None:
         self.db.execute(
             "INSERT INTO influence_graph (id, mention_id, folded_until, graph, updated_at) "
             "VALUES (1, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET mention_id=excluded.mention_id,"
@@ -69,7 +83,7 @@ class SQLiteInfluence:
             (
                 mention_id,
                 folded_until,
-                pickle.dumps(graph, protocol=pickle.HIGHEST_PROTOCOL),
+                pickle.dumps((graph, pending or {}), protocol=pickle.HIGHEST_PROTOCOL),
                 _now_us(),
             ),
         )
