@@ -1727,7 +1727,7 @@ def authors_show(ctx: _Context, author: str, as_json: bool) -> None:
     if not sep or not platform or not author_id:
         raise UsageError("give the author as PLATFORM:ID, e.g. x:12345")
     with open_store(ctx.settings) as store:
-        update_profiles(store)
+        update_profiles(store, influence=False)  # a profile reads no influence
         view = author_profile(store, platform, author_id)
     if view is None:
         raise UsageError(f"no profile for {author!r} in any watch")
@@ -1795,7 +1795,7 @@ def authors_coordination(
     with open_store(ctx.settings) as store:
         if store.get_watch(watch_id) is None:
             raise UsageError(f"no watch {watch_id!r} (tocsin watch list)")
-        update_profiles(store)
+        update_profiles(store, influence=False)  # coordination reads no influence
         every = watch_coordination(
             store, watch_id, since=parse_when(since), until=parse_when(until)
         )
@@ -1826,6 +1826,42 @@ def authors_coordination(
             f"({weaker:,} weaker signal{'s' if weaker > 1 else ''} below {min_confidence:g} "
             "left out: --min-confidence 0)"
         )
+
+
+@authors.command("influence")
+@click.option(
+    "--rebuild",
+    is_flag=True,
+    help="Fold every stored mention again (after retention or graph compaction).",
+)
+@click.option("--top", "watch_id", metavar="ID", help="Then list this watch's most influential.")
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 1_000))
+@pass_ctx
+def authors_influence(ctx: _Context, rebuild: bool, watch_id: str | None, limit: int) -> None:
+    """Bring the stored influence up to date (incremental: the mentions since the last run),
+    or rebuild it. The other commands and the web pages update it before reading."""
+    from tocsin.people.service import identities
+    from tocsin.people.stored_influence import (
+        influence_top,
+        rebuild_influence,
+        update_influence,
+    )
+
+    with open_store(ctx.settings) as store:
+        if watch_id is not None and store.get_watch(watch_id) is None:
+            raise UsageError(f"no watch {watch_id!r} (tocsin watch list)")
+        done = rebuild_influence(store) if rebuild else update_influence(store)
+        top = influence_top(store, watch_id, limit) if watch_id else []
+        names = identities(store, [k for k, _ in top])
+    how = "rebuilt" if done.rebuilt else "updated"
+    click.echo(
+        f"influence {how}: {done.mentions_read:,} mentions read, {done.interactions:,} "
+        f"interactions, {done.seconds:.2f} s"
+        + (f"; computed from scratch: {', '.join(done.recomputed)}" if done.recomputed else "")
+    )
+    for n, (key, value) in enumerate(top, 1):
+        label = names[key].label if key in names else key
+        click.echo(f"{n:>3}  {terminal_safe(label, 40):<40}  {value:.6f}")
 
 
 @cli.command()

@@ -220,3 +220,18 @@ def test_an_empty_store_has_no_influence() -> None:
     assert stored_influence(store, "acme").influence == {}
     assert influence_top(store, "acme") == []
     assert T0.tzinfo is UTC
+
+
+def test_cli_authors_influence(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tocsin.cli import main
+
+    path = tmp_path / "t.db"
+    store_with(conversation(), str(path)).close()
+    assert main(["--db", str(path), "authors", "influence", "--top", "acme", "--limit", "3"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("influence rebuilt: 337 mentions read, 80 interactions")
+    assert len(out) == 4 and out[1].split()[0] == "1"
+    assert main(["--db", str(path), "authors", "influence"]) == 0
+    assert capsys.readouterr().out.startswith("influence updated: 0 mentions read")
+    assert main(["--db", str(path), "authors", "influence", "--rebuild"]) == 0
+    assert capsys.readouterr().out.startswith("influence rebuilt: 337 mentions read")

@@ -1,4 +1,6 @@
-"""A watch's conversation graph and influence, built from the mentions stored for it.
+"""A watch's conversation graph and influence, built from scratch from the mentions stored for
+it: the reference the stored path is checked against, no longer what segments read (they read
+``stored_influence``, kept up to date incrementally; ``resolve`` and ``keyer`` are shared).
 
 Reposts, quotes and replies name posts, mentions name handles: both are resolved to their
 authors' pseudonyms through the store (the watch's own posts first, then any stored post and the
