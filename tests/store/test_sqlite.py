@@ -56,3 +56,13 @@ def test_reader_sees_committed_batches_while_another_connection_writes(
     assert reader.count_mentions() == 10  # ...and the reader is not blocked, nor sees it
     store.db.execute("ROLLBACK")
     reader.close()
+
+
+def test_erased_ids_are_never_reused(store: SQLiteStore) -> None:
+    store.write(matched(mention(1), mention(2, author=mention(9).author)))
+    newest = store.get_mention("x", "1002")
+    assert newest is not None
+    assert store.erase_author("x", newest.mention.author.id) == 1
+    store.write(matched(mention(3)))
+    ids = [r[0] for r in store.db.execute("SELECT id FROM mentions ORDER BY id")]
+    assert ids == [1, 3]  # 2 belonged to the erased post: never given again

@@ -222,7 +222,14 @@ class SQLiteStore:
         self.db.execute("BEGIN IMMEDIATE")
         try:
             existing = self._lookup([(r[0], r[1]) for r in rows])
-            next_id = (self.db.execute("SELECT max(id) FROM mentions").fetchone()[0] or 0) + 1
+            # Never reuse an id, even one freed by erasure: id checkpoints rely on it.
+            next_id = (
+                self.db.execute(
+                    "SELECT max(coalesce((SELECT max(id) FROM mentions), 0), "
+                    "(SELECT last FROM id_counters WHERE name = 'mentions'))"
+                ).fetchone()[0]
+                + 1
+            )
             inserts: list[tuple[Any, ...]] = []
             fts_rows: list[tuple[int, str]] = []
             member_rows: list[tuple[str, int, int]] = []
@@ -268,6 +275,10 @@ class SQLiteStore:
                 if seen is None or author[6] >= seen[6]:  # the newest profile in the batch
                     authors[(author[0], author[1])] = author
             self.db.executemany(_INSERT_MENTION, inserts)
+            if inserts:
+                self.db.execute(
+                    "UPDATE id_counters SET last = ? WHERE name = 'mentions'", (next_id - 1,)
+                )
             self.db.executemany("INSERT INTO mention_fts (rowid, body) VALUES (?, ?)", fts_rows)
             self.db.executemany(
                 "INSERT OR IGNORE INTO mention_watches (watch_id, created_at, mention_id) "

@@ -579,3 +579,16 @@ def m009_influence(db: sqlite3.Connection) -> None:
         ) WITHOUT ROWID;
         """,
     )
+
+
+@migration
+def m010_mention_ids(db: sqlite3.Connection) -> None:
+    """Mention ids are never reused, even after the newest mentions are erased: consumers that
+    keep a checkpoint by id (profiles, influence) would otherwise skip the new ones."""
+    run_script(
+        db,
+        """
+        CREATE TABLE id_counters (name TEXT PRIMARY KEY, last INTEGER NOT NULL) WITHOUT ROWID;
+        INSERT INTO id_counters (name, last) SELECT 'mentions', coalesce(max(id), 0) FROM mentions;
+        """,
+    )
