@@ -74,3 +74,28 @@ def test_backtest_of_a_file_needs_its_truth(
     assert code == 1 and "needs --truth" in err
     code, _, err = run(capsys, "backtest", "--detector", "crystal_ball")
     assert code == 1 and "unknown detector crystal_ball; known: volume_surge" in err
+
+
+@pytest.mark.slow
+def test_backtest_of_a_written_stream_with_its_truth(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tocsin.demo import DemoConfig
+    from tocsin.demo_run import write_stream
+
+    monkeypatch.setenv("TOCSIN_ANALYSIS", "off")
+    mentions, truth = write_stream(tmp_path, DemoConfig(seed=7), progress=False)
+    code, out, err = run(
+        capsys,
+        "backtest",
+        "--stream",
+        str(mentions),
+        "--truth",
+        str(truth),
+        "--detector",
+        "volume_surge",
+    )
+    assert code == 0, err
+    # the file replays like the generated stream (tests/incidents/test_backtest.py, seed 7)
+    assert "alert Thu 12:10 delay 1 buckets" in out and "alert Sat 21:30 delay 1 buckets" in out
+    assert "false incidents: 0" in out
