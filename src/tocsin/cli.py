@@ -690,7 +690,10 @@ def alerts_check(ctx: _Context, now_text: str | None) -> None:
     now = parse_when(now_text) or datetime.now(UTC)
     baseline = timedelta(days=7)
     with open_store(ctx.settings) as store:
-        activities = [Activity(k, s, last, n, baseline) for k, s, last, n in store.activity(now)]
+        activities = [
+            Activity(k, s, last, n, baseline, same, days)
+            for k, s, last, n, same, days in store.activity(now)
+        ]
         raised = silence_alerts(activities, now)
         box = store.outbox()
         queued = sum(box.enqueue(a, now) for a in raised)

@@ -39,7 +39,7 @@ def test_store_reports_activity_per_watch_and_platform(tmp_path: Path) -> None:
     batch.append(mention(99, text="Brewster", platform="reddit"))
     store.write(matched(*batch, watches=WATCHES))
     now = T0 + timedelta(hours=3)
-    got = {(k, s): (last, n) for k, s, last, n in store.activity(now, timedelta(days=1))}
+    got = {(k, s): (last, n) for k, s, last, n, _, _ in store.activity(now, timedelta(days=1))}
     assert got[("watch", "cafelia")] == (T0 + timedelta(minutes=60), 60)
     assert got[("platform", "x")] == (T0 + timedelta(minutes=60), 60)
     assert got[("platform", "reddit")] == (T0 + timedelta(minutes=99), 1)
@@ -50,3 +50,45 @@ def test_store_reports_activity_per_watch_and_platform(tmp_path: Path) -> None:
     rung = {a.title for a in silence_alerts(activities, now + timedelta(hours=2))}
     assert rung == {"watch cafelia is silent", "platform x is silent"}
     store.close()
+
+
+def test_a_quiet_night_is_not_a_silence(tmp_path: Path) -> None:
+    """A brand that gets posts from 8:00 to 22:00 only: its night is quiet every day, so the
+    night is not news; the same silence in the afternoon is."""
+    store = SQLiteStore(tmp_path / "t.db")
+    store.migrate()
+    day0 = datetime(2026, 11, 2, tzinfo=UTC)
+    posts = [
+        mention(
+            d * 1000 + m, text="Cafélia", created_at=day0 + timedelta(days=d, hours=8, minutes=m)
+        )
+        for d in range(8)
+        for m in range(0, 14 * 60, 6)  # every 6 minutes from 8:00 to 22:00: 140 a day
+    ]
+    store.write(matched(*posts, watches=WATCHES))
+    week = timedelta(days=7)
+
+    def rings(now: datetime) -> set[str]:
+        acts = [Activity(k, s, t, n, week, c, d) for k, s, t, n, c, d in store.activity(now, week)]
+        return {a.title for a in silence_alerts(acts, now)}
+
+    last_day = day0 + timedelta(days=7)
+    assert rings(last_day + timedelta(hours=23, minutes=30)) == set()  # 22:00 → 5:30: nothing due
+    # Cut the last day at 13:00: by 15:00 about 20 posts were due, as on every previous day.
+    cut = [m for m in posts if m.created_at < last_day + timedelta(hours=13)]
+    other = SQLiteStore(tmp_path / "cut.db")
+    other.migrate()
+    other.write(matched(*cut, watches=WATCHES))
+    acts = [
+        Activity(k, s, t, n, week, c, d)
+        for k, s, t, n, c, d in other.activity(last_day + timedelta(hours=15), week)
+    ]
+    rung = silence_alerts(acts, last_day + timedelta(hours=15))
+    assert {a.title for a in rung} == {"watch cafelia is silent", "platform x is silent"}
+    assert all(15 <= a.details["expected_posts"] <= 25 for a in rung)
+    # Without the clock window, the daily rate would have rung at night.
+    night = last_day + timedelta(hours=23, minutes=30)
+    flat = [Activity(k, s, t, n, week) for k, s, t, n, _, _ in store.activity(night, week)]
+    assert silence_alerts(flat, night)
+    store.close()
+    other.close()

@@ -2,9 +2,13 @@
 longer than chance explains. A silent source is often a broken connector or an expired token,
 and it blinds every other alert, so it is an alert of its own.
 
-At the usual rate r (posts per second over the baseline), the chance of no post for t seconds is
-exp(-r·t) (Poisson). The alert rings once the expected count r·t passes ``min_expected``
-(7 → chance below 0.1 %). One alert per silence episode: the key holds the last-seen time.
+The expected count of posts over the silence, E, follows the daily rhythm: for a silence shorter
+than a day it is the mean number of posts the source received in the same clock window on the
+previous days of the baseline (a brand is quiet at night: a silent night is not news); for a
+day or more, the usual rate times the duration (every hour of the day is covered). A source
+younger than a day has no rhythm yet: the rate again. The chance of no post is exp(-E)
+(Poisson); the alert rings once E passes ``min_expected`` (7 → chance below 0.1 %). One alert
+per silence episode: the key holds the last-seen time.
 """
 
 from __future__ import annotations
@@ -26,6 +30,17 @@ class Activity:
     last_seen: datetime
     posts_in_baseline: int
     baseline: timedelta
+    #: posts in the same clock window as the silence on the previous days the source already
+    #: existed (``same_window_days`` of them, within the baseline), summed
+    same_window_posts: int = 0
+    same_window_days: int = 0
+
+    def expected(self, now: datetime) -> float:
+        """Posts expected between ``last_seen`` and ``now`` (see the module docstring)."""
+        silent_for = (now - self.last_seen).total_seconds()
+        if self.same_window_days > 0 and silent_for < 86_400:
+            return self.same_window_posts / self.same_window_days
+        return self.posts_in_baseline / self.baseline.total_seconds() * silent_for
 
 
 def silence_alerts(
@@ -36,9 +51,8 @@ def silence_alerts(
         seconds = a.baseline.total_seconds()
         if a.posts_in_baseline <= 0 or seconds <= 0 or now <= a.last_seen:
             continue
-        rate = a.posts_in_baseline / seconds
         silent_for = (now - a.last_seen).total_seconds()
-        expected = rate * silent_for
+        expected = a.expected(now)
         if expected < min_expected:
             continue
         hours = silent_for / 3600
@@ -49,9 +63,9 @@ def silence_alerts(
                 title=f"{a.kind} {a.source} is silent",
                 summary=(
                     f"No post since {a.last_seen:%Y-%m-%d %H:%M} UTC ({hours:.1f} h); about "
-                    f"{expected:.0f} were expected at the usual rate. Check the source."
+                    f"{expected:.0f} were expected at this time of day. Check the source."
                 ),
-                severity=min(10, 3 + int(math.log10(expected))),
+                severity=min(10, 3 + int(math.log10(max(expected, 1.0)))),
                 created_at=now,
                 watch_id=a.source if a.kind == "watch" else None,
                 details={

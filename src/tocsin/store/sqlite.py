@@ -398,23 +398,47 @@ class SQLiteStore:
 
     def activity(
         self, now: datetime, baseline: timedelta = timedelta(days=7)
-    ) -> list[tuple[str, str, datetime, int]]:
-        """(kind, source, last seen, posts over the baseline before now) for every watch and
-        platform that has posts: what the "source is silent" rule needs."""
+    ) -> list[tuple[str, str, datetime, int, int, int]]:
+        """(kind, source, last seen, posts over the baseline before now, posts in the same
+        clock window as [last seen, now] on the previous days of the baseline the source
+        already existed, summed, and how many such days) for every watch and platform that has
+        posts: what the "source is silent" rule needs."""
         start = to_us(now - baseline)
-        out: list[tuple[str, str, datetime, int]] = []
-        for watch_id, last, count in self.db.execute(
-            "SELECT watch_id, max(minute), sum(CASE WHEN minute >= ? THEN volume ELSE 0 END) "
+        days = range(1, max(1, int(baseline.total_seconds() // 86_400)) + 1)
+        out: list[tuple[str, str, datetime, int, int, int]] = []
+        end_minute = to_us(now) // US_PER_MINUTE + 1
+        for watch_id, first, last, count in self.db.execute(
+            "SELECT watch_id, min(minute), max(minute), "
+            "sum(CASE WHEN minute >= ? THEN volume ELSE 0 END) "
             "FROM rollup_minute WHERE watch_id != ? AND minute < ? GROUP BY watch_id",
-            (start // US_PER_MINUTE, ALL, to_us(now) // US_PER_MINUTE + 1),
-        ):
-            out.append(("watch", watch_id, from_us(last * US_PER_MINUTE), int(count)))
-        for platform, last, count in self.db.execute(
-            "SELECT platform, max(created_at), sum(created_at >= ?) FROM mentions "
-            "WHERE created_at <= ? GROUP BY platform",
+            (start // US_PER_MINUTE, ALL, end_minute),
+        ).fetchall():
+            same = 0
+            covered = [d for d in days if end_minute - d * 1440 > first]
+            for d in covered:
+                lo, hi = last + 1 - d * 1440, end_minute - d * 1440
+                same += self.db.execute(
+                    "SELECT coalesce(sum(volume), 0) FROM rollup_minute "
+                    "WHERE watch_id = ? AND minute >= ? AND minute < ?",
+                    (watch_id, lo, hi),
+                ).fetchone()[0]
+            last_seen = from_us(last * US_PER_MINUTE)
+            out.append(("watch", watch_id, last_seen, int(count), same, len(covered)))
+        for platform, first, last, count in self.db.execute(
+            "SELECT platform, min(created_at), max(created_at), sum(created_at >= ?) "
+            "FROM mentions WHERE created_at <= ? GROUP BY platform",
             (start, to_us(now)),
-        ):
-            out.append(("platform", platform, from_us(last), int(count)))
+        ).fetchall():
+            same = 0
+            covered = [d for d in days if to_us(now) - d * 86_400 * 1_000_000 > first]
+            for d in covered:
+                shift = d * 86_400 * 1_000_000
+                same += self.db.execute(
+                    "SELECT count(*) FROM mentions WHERE platform = ? "
+                    "AND created_at > ? AND created_at <= ?",
+                    (platform, last - shift, to_us(now) - shift),
+                ).fetchone()[0]
+            out.append(("platform", platform, from_us(last), int(count), same, len(covered)))
         return out
 
     # -- erasure and retention -----------------------------------------------------------------
