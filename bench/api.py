@@ -214,6 +214,7 @@ def main() -> None:
             )
         else:
             print(f"reusing {db}")
+            _tocsin(db, "init")  # applies the migrations added since it was built
         stored = _count(db)
         from tocsin.api.auth.accounts import Accounts
         from tocsin.bootstrap import Settings, open_store
@@ -246,10 +247,11 @@ def main() -> None:
             watch = "cafelia"
             browser = Client(port, {"cookie": _session_cookie(port)})
             results: list[tuple[str, list[float]]] = []
-            for name, path in calls(api, watch):
-                results.append((name, measure(api, name, path, args.requests)))
-            for name, path in pages(watch):
-                results.append((name, measure(browser, name, path, args.requests)))
+            for client, todo in ((api, calls(api, watch)), (browser, pages(watch))):
+                for name, path in todo:
+                    times = measure(client, name, path, args.requests)
+                    results.append((name, times))
+                    print(f"  {name:<34} p95 {_ms(times, 0.95):8.1f} ms", flush=True)
         finally:
             server.terminate()
             server.wait(timeout=30)

@@ -529,14 +529,20 @@ class SQLiteStore:
             if labels is not None:  # a column test in SQLite, before any row reaches Python
                 where.append(f"m.sentiment IN ({', '.join('?' * len(labels))})")
                 params.extend(sorted(labels))
+        # With a watch, time bounds and order come from the watch's membership index
+        # (watch_id, created_at, mention_id): newest first without sorting the watch's posts.
+        order = "m.created_at DESC, m.id DESC"
+        when = "m.created_at"
         if query.watch_id is not None:
             source += " JOIN mention_watches w ON w.mention_id = m.id AND w.watch_id = ?"
             params.insert(0, query.watch_id)
+            order = "w.created_at DESC, w.mention_id DESC"
+            when = "w.created_at"
         if query.since is not None:
-            where.append("m.created_at >= ?")
+            where.append(f"{when} >= ?")
             params.append(to_us(query.since))
         if query.until is not None:
-            where.append("m.created_at < ?")
+            where.append(f"{when} < ?")
             params.append(to_us(query.until))
         if query.platforms:
             where.append(f"m.platform IN ({', '.join('?' * len(query.platforms))})")
@@ -551,7 +557,7 @@ class SQLiteStore:
         sql += f"FROM {source}"
         if where:
             sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY m.created_at DESC, m.id DESC"
+        sql += f" ORDER BY {order}"
         # A separate cursor: the caller may write while iterating.
         cursor = self.db.cursor()
         returned = 0
