@@ -49,6 +49,7 @@ from tocsin.store.times import US_PER_MINUTE, from_us, to_us
 
 Durability = Literal["normal", "full"]
 _LOOKUP_CHUNK = 900  # native ids per lookup query (bound parameters stay < 1,000)
+_SEARCH_CHUNK = 64  # search results read per query, in order
 _BUCKET_MINUTES = {"minute": 1, "hour": 60, "day": 1440}
 
 _MENTION_COLUMNS = (
@@ -553,23 +554,42 @@ class SQLiteStore:
                 ors.append("(m.language = ? OR substr(m.language, 1, ?) = ?)")
                 params.extend((lang, len(lang) + 1, lang + "-"))
             where.append(f"({' OR '.join(ors)})")
-        sql = f"SELECT {', '.join('m.' + c.strip() for c in _MENTION_COLUMNS.split(','))} "
-        sql += f"FROM {source}"
+        # Ids first, in order (a sort carries ids, not whole rows: 1M mentions, a phrase
+        # matching tens of thousands: ~100 ms less), then the rows a few dozen at a time.
+        sql = f"SELECT m.id FROM {source}"
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += f" ORDER BY {order}"
         # A separate cursor: the caller may write while iterating.
         cursor = self.db.cursor()
         returned = 0
-        for row in cursor.execute(sql, params):
-            if returned >= query.limit:
-                break
-            mention = _mention(row)
-            if node is not None and not evaluate(node, Document.from_mention(mention)):
-                continue
-            returned += 1
-            yield StoredMention(mention, self._watches_of(row[0]))
-        cursor.close()
+        try:
+            cursor.execute(sql, params)
+            while returned < query.limit:
+                ids = [r[0] for r in cursor.fetchmany(_SEARCH_CHUNK)]
+                if not ids:
+                    return
+                rows = {
+                    r[0]: r
+                    for r in self.db.execute(
+                        f"SELECT {_MENTION_COLUMNS} FROM mentions "
+                        f"WHERE id IN ({', '.join('?' * len(ids))})",
+                        ids,
+                    )
+                }
+                for row_id in ids:
+                    row = rows.get(row_id)
+                    if row is None:  # deleted meanwhile by the caller
+                        continue
+                    mention = _mention(row)
+                    if node is not None and not evaluate(node, Document.from_mention(mention)):
+                        continue
+                    returned += 1
+                    yield StoredMention(mention, self._watches_of(row_id))
+                    if returned >= query.limit:
+                        return
+        finally:
+            cursor.close()
 
     def volume(
         self,
