@@ -96,3 +96,26 @@ def test_thread_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     assert Embedder().threads == 1
     monkeypatch.setenv(embedding.THREADS_ENV, "lots")
     assert 1 <= Embedder().threads <= 2
+
+
+def test_the_shared_encoder_serves_every_consumer_of_a_process() -> None:
+    from tocsin.enrich.analysis import AnalysisEnricher
+    from tocsin.enrich.embedding import shared_embedder
+
+    assert shared_embedder() is shared_embedder()
+    assert AnalysisEnricher("full").embedder is shared_embedder()
+
+
+def test_detectors_reuse_the_embeddings_the_analysis_computed() -> None:
+    from tests.factories import mention
+    from tocsin.enrich.analysis import AnalysisEnricher
+    from tocsin.enrich.embedding import shared_embedder
+    from tocsin.incidents.sources import _embeddings
+
+    posts = [mention(i, text=f"Cafélia, commande numéro {i} jamais arrivée") for i in range(5)]
+    AnalysisEnricher("full")(posts)
+    encoder = shared_embedder()
+    encoded, hits = encoder.encoded, encoder.cache_hits
+    _embeddings(posts)
+    assert encoder.encoded == encoded  # nothing went through the encoder again
+    assert encoder.cache_hits == hits + 5

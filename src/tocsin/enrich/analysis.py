@@ -29,7 +29,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from tocsin.domain import Mention, Sentiment
-from tocsin.enrich.embedding import Embedder, blas_threads, default_threads
+from tocsin.enrich.embedding import Embedder, blas_threads, default_threads, shared_embedder
 from tocsin.enrich.heads import HeadsModel, NgramFeatures
 from tocsin.enrich.sentiment import SentimentModel
 from tocsin.errors import UsageError
@@ -215,7 +215,7 @@ class AnalysisEnricher:
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
-            self._embedder = Embedder()
+            self._embedder = shared_embedder()
         return self._embedder
 
     def analyse_texts(

@@ -129,6 +129,21 @@ class Embedder:
 # Compact storage
 
 
+
+_SHARED: Embedder | None = None
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_embedder() -> Embedder:
+    """The process's one encoder, loaded on first use. Everything that embeds posts in a
+    process shares it, so its cache of identical texts spares re-encoding: the detectors that
+    need the embeddings of posts the analysis enricher has just read get them from the cache."""
+    global _SHARED
+    with _SHARED_LOCK:
+        if _SHARED is None:
+            _SHARED = Embedder()
+        return _SHARED
+
 def to_float16(vectors: np.ndarray) -> np.ndarray:
     """Half precision: 1,024 bytes a vector, relative error ~1e-3."""
     return np.asarray(vectors, dtype=np.float16)

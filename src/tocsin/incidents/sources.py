@@ -87,16 +87,12 @@ class _MentionDetector(Protocol):
     def observe(self, watch_id: str, t: datetime, mentions: Sequence[Mention]) -> list[Signal]: ...
 
 
-_EMBEDDER: Any = None  # one sentence encoder per process, loaded on first use, never pickled
-
-
 def _embeddings(mentions: Sequence[Mention]) -> Any:
-    global _EMBEDDER
-    if _EMBEDDER is None:
-        from tocsin.enrich.embedding import Embedder
+    """The posts' sentence embeddings, from the process's shared encoder: in one process the
+    posts the analysis enricher has just read come from its cache, not the encoder."""
+    from tocsin.enrich.embedding import shared_embedder
 
-        _EMBEDDER = Embedder()
-    return _EMBEDDER.encode([m.text for m in mentions])
+    return shared_embedder().encode([m.text for m in mentions])
 
 
 class MentionSource:
