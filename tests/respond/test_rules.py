@@ -63,6 +63,10 @@ def test_the_analysis_models_add_to_the_keywords() -> None:
     assert needs_answer(mention(1, text=quiet, author=SMALL)) is None
     assert needs_answer(mention(1, text=quiet, author=SMALL, complaint=0.8)) == Reason.COMPLAINT
     assert needs_answer(mention(1, text=quiet, author=SMALL, complaint=0.2)) is None
+    praise = Sentiment("positive", 0.9)
+    assert (
+        needs_answer(mention(1, text=quiet, author=SMALL, complaint=0.8, sentiment=praise)) is None
+    )
     # Keywords still count when the model says no: a missed complaint costs more.
     loud = "Cafélia, remboursez-moi"
     assert needs_answer(mention(1, text=loud, author=SMALL, complaint=0.1)) == Reason.COMPLAINT

@@ -148,15 +148,19 @@ def is_negative(text: str) -> bool:
 
 def needs_answer(mention: Mention, *, negative: bool | None = None) -> Reason | None:
     """Why this mention needs an answer, or ``None``. In order: a complaint (the complaint
-    model's score at least ``COMPLAINT_SCORE``, or keywords, FR/EN), a question (a question
+    model's score at least ``COMPLAINT_SCORE`` on a post not read as positive, or keywords,
+    FR/EN), a question (a question
     mark or a question word first), a negative post by an author with at least
     ``HIGH_REACH_FOLLOWERS`` followers (``negative`` when given, else the mention's sentiment
     when analysed, else the keywords). Reposts never need an answer (the original does)."""
     if mention.repost_of:
         return None
     text = " ".join(x for x in (mention.title, mention.text) if x)
+    # The complaint model counts unless the post reads as positive (on the demo week it scored
+    # "best decision this year" 0.78): a complaint is not a compliment.
+    positive = mention.sentiment is not None and mention.sentiment.label == "positive"
     scored = mention.complaint is not None and mention.complaint >= COMPLAINT_SCORE
-    if scored or is_complaint(text):
+    if (scored and not positive) or is_complaint(text):
         return Reason.COMPLAINT
     if is_question(text):
         return Reason.QUESTION
