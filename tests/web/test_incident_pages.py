@@ -92,6 +92,7 @@ def test_feed_lists_and_filters(clients: dict[Role, TestClient]) -> None:
     assert c.get("/api/incidents?watch=nope").json()["count"] == 0
     page = c.get("/incidents?status=resolved", headers={"accept-language": "en"}).text
     assert "cafelia-onset-resolved" in page and "cafelia-onset-open" not in page
+    assert "9/10" in page and "8/10" not in page  # a resolved incident shows its peak
 
 
 def test_incident_explains_itself(clients: dict[Role, TestClient]) -> None:
