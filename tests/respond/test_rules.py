@@ -144,3 +144,14 @@ def test_playbook_warnings() -> None:
 
 def test_metrics_in_factory() -> None:
     assert mention(1, metrics=Metrics(reposts=3)).metrics.reposts == 3
+
+
+def test_the_brands_own_accounts_are_known_from_the_watch_queries() -> None:
+    from tocsin.respond.rules import is_own_account, own_handles
+
+    own = own_handles(["cafélia OR @Cafelia OR #cafelia", "brewster NOT @brewster_fan", "(("])
+    assert own == frozenset({"cafelia"})
+    for handle in ("cafelia", "@Cafelia", "cafelia@mastodon.social", "cafelia.bsky.social"):
+        assert is_own_account(handle, own), handle
+    for handle in ("cafelia_fan", "brewster_fan", "", "notcafelia"):
+        assert not is_own_account(handle, own), handle

@@ -16,6 +16,8 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Literal, Protocol
@@ -172,6 +174,40 @@ def needs_answer(mention: Mention, *, negative: bool | None = None) -> Reason | 
         if negative:
             return Reason.NEGATIVE_REACH
     return None
+
+
+def own_handles(queries: Iterable[str]) -> frozenset[str]:
+    """The brand's own accounts: every ``@handle`` the watch queries name (not under ``NOT``),
+    normalised. The brand's own posts never need an answer from the brand."""
+    from tocsin.errors import QueryError
+    from tocsin.query import And, Handle, Near, Or, parse
+    from tocsin.query.nodes import Node
+
+    found: set[str] = set()
+
+    def walk(node: Node) -> None:  # Not is skipped: "NOT @x" does not name an own account
+        if isinstance(node, Handle):
+            found.add(node.value)
+        elif isinstance(node, And | Or):
+            for child in node.children:
+                walk(child)
+        elif isinstance(node, Near):
+            walk(node.left)
+            walk(node.right)
+
+    for q in queries:
+        try:
+            walk(parse(q))
+        except QueryError:
+            continue
+    return frozenset(found)
+
+
+def is_own_account(handle: str, own: AbstractSet[str]) -> bool:
+    """``handle`` is one of ``own``, on any platform: ``cafelia``, ``cafelia@instance``
+    (Mastodon), ``cafelia.bsky.social`` (Bluesky)."""
+    h = handle.strip().lstrip("@").casefold()
+    return bool(h) and any(h == o or h.startswith((o + "@", o + ".")) for o in own)
 
 
 # -- priority ---------------------------------------------------------------------------------

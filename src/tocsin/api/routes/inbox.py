@@ -55,7 +55,7 @@ from tocsin.api.routes.params import MAX_ROW_ID, RowId
 from tocsin.api.settings import ServerSettings
 from tocsin.export import PARQUET_MEDIA_TYPE, ColumnType, parquet_bytes, write_csv
 from tocsin.respond import audit, cases, moderation, replies
-from tocsin.respond.rules import DEFAULT_SLA, Status
+from tocsin.respond.rules import DEFAULT_SLA, Status, is_own_account, own_handles
 from tocsin.store.base import SearchQuery
 from tocsin.store.sqlite import SQLiteStore
 
@@ -262,7 +262,8 @@ def triage_recent(
     ``limit`` mentions looked at), each due after the SLA of its watches (``settings``;
     without them, 24 hours)."""
     query = SearchQuery(since=parse_time(since), watch_id=watch or None, limit=limit)
-    found = list(store.search(query))
+    own = own_handles(w.query for w in store.list_watches())
+    found = [i for i in store.search(query) if not is_own_account(i.mention.author.handle, own)]
     slas: dict[tuple[str, str], timedelta] = {
         i.mention.key: settings.sla_for(i.watch_ids) if settings else DEFAULT_SLA for i in found
     }
