@@ -103,11 +103,13 @@ def main() -> None:
             page.goto(base + "/login")
             page.fill("input[name=username]", "screenshots")
             page.fill("input[name=password]", password)
-            page.click("button[type=submit]")
-            page.wait_for_load_state("networkidle")
+            with page.expect_navigation():
+                page.click("form[action='/login'] button[type=submit]")
+            if page.url.endswith("/login"):
+                raise SystemExit("could not log in")
             for name, path in pages:
                 page.goto(base + path)
-                page.wait_for_load_state("networkidle")
+                page.wait_for_load_state("load")
                 target = args.out / f"{name}.png"
                 page.screenshot(path=str(target), full_page=False)
                 print(f"{target}  ({path})")
