@@ -66,3 +66,12 @@ def test_erased_ids_are_never_reused(store: SQLiteStore) -> None:
     store.write(matched(mention(3)))
     ids = [r[0] for r in store.db.execute("SELECT id FROM mentions ORDER BY id")]
     assert ids == [1, 3]  # 2 belonged to the erased post: never given again
+
+
+def test_get_mentions_is_get_mention_for_many(store: SQLiteStore) -> None:
+    store.write(matched(*(mention(i) for i in range(1, 6)), mention(7, platform="reddit")))
+    keys = [("x", "1002"), ("reddit", "1007"), ("x", "9999"), ("x", "1005")]
+    got = store.get_mentions(keys)
+    assert set(got) == {("x", "1002"), ("reddit", "1007"), ("x", "1005")}
+    for key, item in got.items():
+        assert item == store.get_mention(*key)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -501,6 +501,38 @@ class SQLiteStore:
         if row is None:
             return None
         return StoredMention(_mention(row), self._watches_of(row[0]))
+
+    def get_mentions(
+        self, keys: Iterable[tuple[str, str]]
+    ) -> dict[tuple[str, str], StoredMention]:
+        """``get_mention`` for many keys at once (a page of cases): the found ones, by key."""
+        by_platform: dict[str, list[str]] = {}
+        for platform, native_id in keys:
+            by_platform.setdefault(platform, []).append(native_id)
+        rows: list[Any] = []
+        for platform, ids in by_platform.items():
+            for start in range(0, len(ids), _LOOKUP_CHUNK):
+                chunk = ids[start : start + _LOOKUP_CHUNK]
+                rows += self.db.execute(
+                    f"SELECT {_MENTION_COLUMNS} FROM mentions WHERE platform = ? "
+                    f"AND native_id IN ({', '.join('?' * len(chunk))})",
+                    (platform, *chunk),
+                ).fetchall()
+        watches: dict[int, list[str]] = {}
+        row_ids = [r[0] for r in rows]
+        for start in range(0, len(row_ids), _LOOKUP_CHUNK):
+            chunk = row_ids[start : start + _LOOKUP_CHUNK]
+            for mention_id, watch_id in self.db.execute(
+                "SELECT mention_id, watch_id FROM mention_watches "
+                f"WHERE mention_id IN ({', '.join('?' * len(chunk))}) ORDER BY watch_id",
+                chunk,
+            ):
+                watches.setdefault(mention_id, []).append(watch_id)
+        out = {}
+        for row in rows:
+            m = _mention(row)
+            out[m.key] = StoredMention(m, tuple(watches.get(row[0], ())))
+        return out
 
     def _watches_of(self, row_id: int) -> tuple[str, ...]:
         return tuple(

@@ -81,16 +81,12 @@ def inbox(
     found = cases.list_cases(
         store.db, now, statuses=statuses, assignee_id=user.id if mine else None, limit=500
     )
-    hidden = moderation.hidden_among(store.db, ((c.platform, c.native_id) for c in found))
+    keys = [(c.platform, c.native_id) for c in found]
+    hidden = moderation.hidden_among(store.db, keys)
+    posts = store.get_mentions(keys)  # one query for the page, not one per case
     rows = [
-        Row(
-            c,
-            c.priority(now),
-            c.sla(now),
-            store.get_mention(c.platform, c.native_id),
-            hidden.get((c.platform, c.native_id)),
-        )
-        for c in found
+        Row(c, c.priority(now), c.sla(now), posts.get(key), hidden.get(key))
+        for c, key in zip(found, keys, strict=True)
     ]
     return pages.render(
         request,
