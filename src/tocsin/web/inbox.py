@@ -63,6 +63,10 @@ class Row:
     hidden: moderation.Decision | None
 
 
+#: Cases on the inbox page: the highest priorities (a page a team works through, fast to draw).
+INBOX_ROWS = 150
+
+
 def _to_case(case_id: int) -> Response:
     return RedirectResponse(f"/cases/{case_id}", status_code=303)
 
@@ -79,7 +83,7 @@ def inbox(
     now = _now()
     statuses = (Status(status),) if status in tuple(Status) else ()
     found = cases.list_cases(
-        store.db, now, statuses=statuses, assignee_id=user.id if mine else None, limit=500
+        store.db, now, statuses=statuses, assignee_id=user.id if mine else None, limit=INBOX_ROWS
     )
     keys = [(c.platform, c.native_id) for c in found]
     hidden = moderation.hidden_among(store.db, keys)
