@@ -207,6 +207,11 @@ class AnalysisEnricher:
         self._embedder = embedder
 
     @property
+    def active(self) -> bool:
+        """Whether it changes anything (the pipeline leaves an inactive enricher out)."""
+        return self.mode != "off"
+
+    @property
     def models(self) -> AnalysisModels:
         if self._models is None:
             self._models = AnalysisModels.load()
