@@ -82,11 +82,13 @@ def test_priority_grows_with_reach_velocity_and_waiting() -> None:
     sla = timedelta(hours=24)
     zero = timedelta(0)
     assert priority(0, 0, zero, sla=sla) == 0
-    assert priority(100_000, 0, zero, sla=sla) == 40
-    assert priority(0, 63, zero, sla=sla) == 30
-    assert priority(0, 0, timedelta(hours=12), sla=sla) == 15
-    assert priority(0, 0, timedelta(days=9), sla=sla) == 30
-    assert priority(10**9, 10**6, timedelta(days=9), sla=sla) == 100
+    assert priority(100_000, 0, zero, sla=sla) == 35
+    assert priority(0, 63, zero, sla=sla) == 25
+    assert priority(0, 0, timedelta(hours=12), sla=sla) == 12  # 12.5, rounded to even
+    assert priority(0, 0, timedelta(days=9), sla=sla) == 25
+    assert priority(0, 0, zero, sla=sla, negativity=0.8) == 12
+    assert priority(10**9, 10**6, timedelta(days=9), sla=sla, negativity=1.0) == 100
+    assert priority(1_000, 5, zero, sla=sla) < priority(1_000, 5, zero, sla=sla, negativity=0.9)
     assert priority(None, None, zero, sla=sla) == 0
     assert priority(1_000, 5, zero, sla=sla) < priority(10_000, 5, zero, sla=sla)
     assert priority(1_000, 5, zero, sla=sla) < priority(1_000, 50, zero, sla=sla)

@@ -131,3 +131,28 @@ def test_dashboard_shows_open_incidents(clients: dict[Role, TestClient]) -> None
     html = clients[Role.VIEWER].get("/dashboard/cards", headers={"accept-language": "en"}).text
     assert "Open incidents" in html
     assert "/incidents/cafelia-onset-open" in html and "cafelia-onset-resolved" not in html
+
+
+def test_triage_opens_cases_for_the_posts_in_an_open_incident(tmp_path: Path) -> None:
+    from tocsin.api.routes.inbox import triage_recent
+    from tocsin.respond import cases as inbox
+
+    store = SQLiteStore(tmp_path / "t.db")
+    store.migrate()
+    store.put_watch(Watch("cafelia", "cafélia OR @cafelia"))
+    calm = "Cafélia, le nouveau moka est arrivé"  # no question, no complaint: no rule opens it
+    evidence = mention(1, text=calm, sentiment=Sentiment("negative", 0.8))
+    own = mention(2, text=calm, author=Author("x", "brand", "cafelia", "Cafélia"))
+    other = mention(3, text=calm)
+    store.write(matched(evidence, own, other, watches=[Watch("cafelia", "cafélia OR @cafelia")]))
+    incidents = SQLiteIncidents(store.db)
+    inc = _incident("open")
+    incidents.put(inc)
+    keys = (evidence.key, own.key)
+    incidents.add_signals(inc.id, [Signal("cafelia", "high_reach", ONSET, 0.9, mention_keys=keys)])
+    opened = triage_recent(store, "agent", "2000-01-01", None, 100)
+    assert [(c.native_id, c.reason) for c in opened] == [("1001", "incident")]
+    assert opened[0].negativity == 0.8  # weighs in its priority
+    assert triage_recent(store, "agent", "2000-01-01", None, 100) == []  # once
+    assert inbox.find(store.db, *other.key) is None
+    store.close()

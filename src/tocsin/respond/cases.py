@@ -27,6 +27,7 @@ from tocsin.respond.rules import (
     Status,
     can_transition,
     needs_answer,
+    negativity_of,
     priority,
     sla_state,
 )
@@ -53,6 +54,7 @@ class Case:
     escalated_to: str | None
     escalation_reason: str | None
     updated_at: datetime
+    negativity: float = 0.0  # the post's, when the case opened (rules.negativity_of)
 
     @property
     def target(self) -> str:
@@ -66,7 +68,11 @@ class Case:
         until its last change (its clock is stopped)."""
         until = self.updated_at if self.status in SLA_STOPPED else now
         return priority(
-            self.followers, self.reposts, until - self.opened_at, sla=self.due_at - self.opened_at
+            self.followers,
+            self.reposts,
+            until - self.opened_at,
+            sla=self.due_at - self.opened_at,
+            negativity=self.negativity,
         )
 
 
@@ -82,7 +88,7 @@ class Note:
 _COLUMNS = (
     "c.id, c.platform, c.native_id, c.reason, c.status, c.followers, c.reposts, c.posted_at, "
     "c.opened_at, c.due_at, c.assignee_id, u.username, c.escalated_to, c.escalation_reason, "
-    "c.updated_at"
+    "c.updated_at, c.negativity"
 )
 _FROM = "cases c LEFT JOIN users u ON u.id = c.assignee_id"
 
@@ -109,6 +115,7 @@ def _case(row: tuple[Any, ...]) -> Case:
         escalated_to=row[12],
         escalation_reason=row[13],
         updated_at=when(row[14]),
+        negativity=row[15],
     )
 
 
@@ -171,7 +178,8 @@ def open_case(
             raise Conflict("this mention has a case already")
         cur = db.execute(
             "INSERT INTO cases (platform, native_id, reason, status, followers, reposts, "
-            "posted_at, opened_at, due_at, updated_at) VALUES (?, ?, ?, 'new', ?, ?, ?, ?, ?, ?)",
+            "posted_at, opened_at, due_at, updated_at, negativity) "
+            "VALUES (?, ?, ?, 'new', ?, ?, ?, ?, ?, ?, ?)",
             (
                 mention.platform,
                 mention.native_id,
@@ -182,6 +190,7 @@ def open_case(
                 us(now),
                 us(now + sla),
                 us(now),
+                negativity_of(mention),
             ),
         )
         case_id = int(cur.lastrowid or 0)

@@ -31,6 +31,7 @@ class Reason(StrEnum):
     QUESTION = "question"
     COMPLAINT = "complaint"
     NEGATIVE_REACH = "negative_reach"
+    INCIDENT = "incident"  # a post the evidence of an open incident points at
     MANUAL = "manual"  # opened by hand from the API or a page
 
 
@@ -213,23 +214,37 @@ def is_own_account(handle: str, own: AbstractSet[str]) -> bool:
 # -- priority ---------------------------------------------------------------------------------
 
 #: Points of each factor (they sum to 100).
-REACH_POINTS, VELOCITY_POINTS, WAITING_POINTS = 40, 30, 30
+REACH_POINTS, VELOCITY_POINTS, WAITING_POINTS, NEGATIVITY_POINTS = 35, 25, 25, 15
 
 
 def priority(
-    followers: int | None, reposts: int | None, waiting: timedelta, *, sla: timedelta
+    followers: int | None,
+    reposts: int | None,
+    waiting: timedelta,
+    *,
+    sla: timedelta,
+    negativity: float = 0.0,
 ) -> int:
     """0 to 100, higher first:
 
-    - reach, up to 40: ``8 × log10(1 + followers)`` (100,000 followers give the 40);
-    - velocity, up to 30: ``5 × log2(1 + reposts)`` (63 reposts give the 30);
-    - waiting, up to 30: the share of the SLA already spent, × 30 (a breached case gets 30).
+    - reach, up to 35: ``7 × log10(1 + followers)`` (100,000 followers give the 35);
+    - velocity, up to 25: ``25/6 × log2(1 + reposts)`` (63 reposts give the 25);
+    - waiting, up to 25: the share of the SLA already spent, × 25 (a breached case gets 25);
+    - negativity, up to 15: the sentiment model's probability that the post is negative
+      (0 when it is not read as negative or was not analysed), × 15.
     """
-    reach = min(REACH_POINTS, 8 * math.log10(1 + max(0, followers or 0)))
-    velocity = min(VELOCITY_POINTS, 5 * math.log2(1 + max(0, reposts or 0)))
+    reach = min(REACH_POINTS, 7 * math.log10(1 + max(0, followers or 0)))
+    velocity = min(VELOCITY_POINTS, 25 / 6 * math.log2(1 + max(0, reposts or 0)))
     spent = max(0.0, waiting / sla) if sla > timedelta(0) else 1.0
     waited = min(WAITING_POINTS, WAITING_POINTS * spent)
-    return round(reach + velocity + waited)
+    negative = NEGATIVITY_POINTS * min(1.0, max(0.0, negativity))
+    return round(reach + velocity + waited + negative)
+
+
+def negativity_of(mention: Mention) -> float:
+    """What ``priority`` takes: the negative label's probability, 0 otherwise."""
+    s = mention.sentiment
+    return s.score if s is not None and s.label == "negative" else 0.0
 
 
 # -- statuses ---------------------------------------------------------------------------------

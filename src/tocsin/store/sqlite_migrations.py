@@ -592,3 +592,9 @@ def m010_mention_ids(db: sqlite3.Connection) -> None:
         INSERT INTO id_counters (name, last) SELECT 'mentions', coalesce(max(id), 0) FROM mentions;
         """,
     )
+
+
+@migration
+def m011_case_negativity(db: sqlite3.Connection) -> None:
+    """The inbox's priority weighs how negative the post is (the sentiment model's)."""
+    run_script(db, "ALTER TABLE cases ADD COLUMN negativity REAL NOT NULL DEFAULT 0;")

@@ -55,7 +55,8 @@ from tocsin.api.routes.params import MAX_ROW_ID, RowId
 from tocsin.api.settings import ServerSettings
 from tocsin.export import PARQUET_MEDIA_TYPE, ColumnType, parquet_bytes, write_csv
 from tocsin.respond import audit, cases, moderation, replies
-from tocsin.respond.rules import DEFAULT_SLA, Status, is_own_account, own_handles
+from tocsin.respond.errors import Conflict
+from tocsin.respond.rules import DEFAULT_SLA, Reason, Status, is_own_account, own_handles
 from tocsin.store.base import SearchQuery
 from tocsin.store.sqlite import SQLiteStore
 
@@ -267,9 +268,39 @@ def triage_recent(
     slas: dict[tuple[str, str], timedelta] = {
         i.mention.key: settings.sla_for(i.watch_ids) if settings else DEFAULT_SLA for i in found
     }
-    return cases.triage(
+    opened = cases.triage(
         store.db, [i.mention for i in found], actor=actor, sla_of=lambda m: slas[m.key]
     )
+    return opened + _incident_cases(store, actor, own, settings)
+
+
+def _incident_cases(
+    store: SQLiteStore, actor: str, own: frozenset[str], settings: ServerSettings | None
+) -> list[cases.Case]:
+    """Posts in an incident need an answer: a case for each post an open incident's evidence
+    points at (its signals' posts: the largest reach, the alarm words …) that has none."""
+    from tocsin.store.sqlite_incidents import SQLiteIncidents
+
+    incidents = SQLiteIncidents(store.db)
+    keys = {
+        key
+        for inc in incidents.find(status="open", limit=100)
+        for sig in incidents.signals(inc.id)
+        for key in sig.mention_keys
+    }
+    opened = []
+    for key, item in sorted(store.get_mentions(keys).items()):
+        m = item.mention
+        if m.repost_of or is_own_account(m.author.handle, own):
+            continue
+        if cases.find(store.db, *key) is not None:
+            continue
+        sla = settings.sla_for(item.watch_ids) if settings else DEFAULT_SLA
+        try:
+            opened.append(cases.open_case(store.db, m, actor, Reason.INCIDENT, sla=sla))
+        except Conflict:
+            continue
+    return opened
 
 
 @router.post("/cases/triage", operation_id="triageCases", status_code=201)
