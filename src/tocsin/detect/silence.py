@@ -3,24 +3,31 @@ longer than chance explains. A silent source is often a broken connector or an e
 and it blinds every other alert, so it is an alert of its own.
 
 The expected count of posts over the silence, E, follows the daily rhythm: for a silence shorter
-than a day it is the mean number of posts the source received in the same clock window on the
-previous days of the baseline (a brand is quiet at night: a silent night is not news); for a
-day or more, the usual rate times the duration (every hour of the day is covered). A source
-younger than a day has no rhythm yet: the rate again. The chance of no post is exp(-E)
-(Poisson); the alert rings once E passes ``min_expected`` (7 → chance below 0.1 %). One alert
-per silence episode: the key holds the last-seen time.
+than a day it is the median number of posts the source received in the same clock window on
+the previous days of the baseline (a brand is quiet at night: a silent night is not news; the
+median, because bursts are not a rhythm: one busy evening last week does not make tonight's
+calm a silence), and it needs ``MIN_DAYS`` such days (a younger source has no rhythm yet and
+short silences do not ring); for a day or more, the usual rate times the duration (every hour of
+the day is covered). The chance of no post is exp(-E) (Poisson); the alert rings once E passes
+``min_expected`` (10 → chance below 0.005 %) and the silence has lasted ``MIN_SILENCE``. One
+alert per silence episode: the key holds the last-seen time.
 """
 
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from tocsin.domain import Alert
 
-MIN_EXPECTED = 7.0
+MIN_EXPECTED = 10.0
+MIN_DAYS = 3
+#: A silence is judged once it lasts this long: the rule runs every few minutes, and a busy
+#: source's few quiet minutes, tested that often, would ring by chance (a demo week: 234 times).
+MIN_SILENCE = timedelta(minutes=30)
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,16 +37,17 @@ class Activity:
     last_seen: datetime
     posts_in_baseline: int
     baseline: timedelta
-    #: posts in the same clock window as the silence on the previous days the source already
-    #: existed (``same_window_days`` of them, within the baseline), summed
-    same_window_posts: int = 0
-    same_window_days: int = 0
+    #: posts in the same clock window as the silence on each previous day the source already
+    #: existed, within the baseline (``None``: unknown, the rate decides)
+    same_window: tuple[int, ...] | None = None
 
     def expected(self, now: datetime) -> float:
         """Posts expected between ``last_seen`` and ``now`` (see the module docstring)."""
         silent_for = (now - self.last_seen).total_seconds()
-        if self.same_window_days > 0 and silent_for < 86_400:
-            return self.same_window_posts / self.same_window_days
+        if self.same_window is not None and silent_for < 86_400:
+            if len(self.same_window) < MIN_DAYS:
+                return 0.0
+            return float(statistics.median(self.same_window))
         return self.posts_in_baseline / self.baseline.total_seconds() * silent_for
 
 
@@ -50,6 +58,8 @@ def silence_alerts(
     for a in activities:
         seconds = a.baseline.total_seconds()
         if a.posts_in_baseline <= 0 or seconds <= 0 or now <= a.last_seen:
+            continue
+        if now - a.last_seen < MIN_SILENCE:
             continue
         silent_for = (now - a.last_seen).total_seconds()
         expected = a.expected(now)

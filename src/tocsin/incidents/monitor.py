@@ -167,8 +167,8 @@ class Monitor:
                 self._last_silence = now
                 baseline = timedelta(days=7)
                 acts = [
-                    Activity(k, s, t, n, baseline, same, days)
-                    for k, s, t, n, same, days in self.store.activity(now, baseline)
+                    Activity(k, s, t, n, baseline, same)
+                    for k, s, t, n, same in self.store.activity(now, baseline)
                 ]
                 report.alerts.extend(silence_alerts(acts, now))
             box = self.store.outbox()

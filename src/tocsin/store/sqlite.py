@@ -399,14 +399,14 @@ class SQLiteStore:
 
     def activity(
         self, now: datetime, baseline: timedelta = timedelta(days=7)
-    ) -> list[tuple[str, str, datetime, int, int, int]]:
+    ) -> list[tuple[str, str, datetime, int, tuple[int, ...]]]:
         """(kind, source, last seen, posts over the baseline before now, posts in the same
-        clock window as [last seen, now] on the previous days of the baseline the source
-        already existed, summed, and how many such days) for every watch and platform that has
-        posts: what the "source is silent" rule needs."""
+        clock window as [last seen, now] on each previous day of the baseline the source
+        already existed) for every watch and platform that has posts: what the "source is
+        silent" rule needs."""
         start = to_us(now - baseline)
         days = range(1, max(1, int(baseline.total_seconds() // 86_400)) + 1)
-        out: list[tuple[str, str, datetime, int, int, int]] = []
+        out: list[tuple[str, str, datetime, int, tuple[int, ...]]] = []
         end_minute = to_us(now) // US_PER_MINUTE + 1
         for watch_id, first, last, count in self.db.execute(
             "SELECT watch_id, min(minute), max(minute), "
@@ -414,32 +414,38 @@ class SQLiteStore:
             "FROM rollup_minute WHERE watch_id != ? AND minute < ? GROUP BY watch_id",
             (start // US_PER_MINUTE, ALL, end_minute),
         ).fetchall():
-            same = 0
-            covered = [d for d in days if end_minute - d * 1440 > first]
-            for d in covered:
-                lo, hi = last + 1 - d * 1440, end_minute - d * 1440
-                same += self.db.execute(
-                    "SELECT coalesce(sum(volume), 0) FROM rollup_minute "
-                    "WHERE watch_id = ? AND minute >= ? AND minute < ?",
-                    (watch_id, lo, hi),
-                ).fetchone()[0]
+            per_day = tuple(
+                int(
+                    self.db.execute(
+                        "SELECT coalesce(sum(volume), 0) FROM rollup_minute "
+                        "WHERE watch_id = ? AND minute >= ? AND minute < ?",
+                        # the current minute is not over: its window ends before it
+                        (watch_id, last + 1 - d * 1440, end_minute - 1 - d * 1440),
+                    ).fetchone()[0]
+                )
+                for d in days
+                if end_minute - d * 1440 > first
+            )
             last_seen = from_us(last * US_PER_MINUTE)
-            out.append(("watch", watch_id, last_seen, int(count), same, len(covered)))
+            out.append(("watch", watch_id, last_seen, int(count), per_day))
         for platform, first, last, count in self.db.execute(
             "SELECT platform, min(created_at), max(created_at), sum(created_at >= ?) "
             "FROM mentions WHERE created_at <= ? GROUP BY platform",
             (start, to_us(now)),
         ).fetchall():
-            same = 0
-            covered = [d for d in days if to_us(now) - d * 86_400 * 1_000_000 > first]
-            for d in covered:
-                shift = d * 86_400 * 1_000_000
-                same += self.db.execute(
-                    "SELECT count(*) FROM mentions WHERE platform = ? "
-                    "AND created_at > ? AND created_at <= ?",
-                    (platform, last - shift, to_us(now) - shift),
-                ).fetchone()[0]
-            out.append(("platform", platform, from_us(last), int(count), same, len(covered)))
+            day_us = 86_400 * 1_000_000
+            per_day = tuple(
+                int(
+                    self.db.execute(
+                        "SELECT count(*) FROM mentions WHERE platform = ? "
+                        "AND created_at > ? AND created_at <= ?",
+                        (platform, last - d * day_us, to_us(now) - d * day_us),
+                    ).fetchone()[0]
+                )
+                for d in days
+                if to_us(now) - d * day_us > first
+            )
+            out.append(("platform", platform, from_us(last), int(count), per_day))
         return out
 
     # -- erasure and retention -----------------------------------------------------------------
