@@ -20,9 +20,9 @@ from tocsin.store.rollup import ALL
 from tocsin.store.sqlite import SQLiteStore
 
 if TYPE_CHECKING:
-    from tocsin.api.models import MentionPublic
     from tocsin.domain.incident import Incident
     from tocsin.incidents import Explanation
+    from tocsin.respond.moderation import Decision
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _EARLIEST = _EPOCH + timedelta(days=1)  # room for windows that reach back a little
@@ -200,21 +200,22 @@ def volume_series(
     }
 
 
-def incident_explanation(
-    store: SQLiteStore, incident: Incident, *, reveal: bool
-) -> tuple[Explanation, list[MentionPublic]]:
-    """An incident's explanation and its top posts as the API shows them: a post hidden by a
-    moderator keeps its reason, and its text is withheld unless ``reveal``."""
-    from tocsin.api.models import MentionPublic
+@dataclass(frozen=True)
+class IncidentView:
+    """An incident's explanation, its top posts as stored (in the explanation's order) and the
+    moderators' decisions on them: what the incident page and endpoint both show."""
+
+    explanation: Explanation
+    posts: list[StoredMention]
+    hidden: dict[tuple[str, str], Decision]
+
+
+def incident_view(store: SQLiteStore, incident: Incident) -> IncidentView:
     from tocsin.incidents import MonitorConfig, explain
     from tocsin.respond import moderation
 
     explanation = explain(store, incident, MonitorConfig().bucket)
-    items = [
-        item
-        for m in explanation.top_posts
-        if (item := store.get_mention(m.platform, m.native_id)) is not None
-    ]
-    hidden = moderation.hidden_among(store.db, (i.mention.key for i in items))
-    posts = [MentionPublic.of(i, hidden.get(i.mention.key), reveal=reveal) for i in items]
-    return explanation, posts
+    found = store.get_mentions(m.key for m in explanation.top_posts)
+    posts = [found[m.key] for m in explanation.top_posts if m.key in found]
+    hidden = moderation.hidden_among(store.db, (i.mention.key for i in posts))
+    return IncidentView(explanation, posts, hidden)

@@ -11,9 +11,10 @@ from tocsin.api.auth.permissions import Permission, allowed
 from tocsin.api.deps import IncidentReader, StoreDep
 from tocsin.api.errors import ApiError
 from tocsin.api.people_reads import helpers_of
-from tocsin.incidents import MonitorConfig, explain
+from tocsin.api.reads import incident_view
+from tocsin.incidents import MonitorConfig
 from tocsin.incidents.explain import negative_share
-from tocsin.respond import cases, moderation
+from tocsin.respond import cases
 from tocsin.store.sqlite_incidents import SQLiteIncidents
 from tocsin.web.i18n import Translator, choose_language
 from tocsin.web.inbox import PagesDep
@@ -49,12 +50,8 @@ def incident_page(
     if incident is None:
         raise ApiError(404, "no such incident")
     bucket = MonitorConfig().bucket
-    e = explain(store, incident, bucket)
-    items = [
-        item
-        for m in e.top_posts
-        if (item := store.get_mention(m.platform, m.native_id)) is not None
-    ]
+    view = incident_view(store, incident)
+    e = view.explanation
     t = Translator(choose_language(request, pages.settings.default_language))
     step = "hour" if bucket.total_seconds() >= 3600 else "minute"
     chart = bar_chart(
@@ -76,8 +73,8 @@ def incident_page(
         inc=incident,
         e=e,
         chart=chart,
-        posts=items,
-        hidden=moderation.hidden_among(store.db, (i.mention.key for i in items)),
+        posts=view.posts,
+        hidden=view.hidden,
         reveal=allowed(user.role, Permission.MENTIONS_MODERATE),
         before=negative_share(e.sentiment_before),
         now=negative_share(e.sentiment_now),

@@ -15,7 +15,8 @@ from tocsin.api.incident_models import (
     IncidentPublic,
     IncidentsPublic,
 )
-from tocsin.api.reads import incident_explanation
+from tocsin.api.models import MentionPublic
+from tocsin.api.reads import incident_view
 from tocsin.store.sqlite_incidents import SQLiteIncidents
 
 router = APIRouter(tags=["incidents"])
@@ -45,7 +46,9 @@ def get_incident(
     if incident is None:
         raise ApiError(404, "no such incident")
     reveal = allowed(user.role, Permission.MENTIONS_MODERATE)
-    explanation, posts = incident_explanation(store, incident, reveal=reveal)
+    view = incident_view(store, incident)
+    posts = [MentionPublic.of(i, view.hidden.get(i.mention.key), reveal=reveal) for i in view.posts]
     return IncidentDetailPublic(
-        incident=IncidentPublic.of(incident), explanation=ExplanationPublic.of(explanation, posts)
+        incident=IncidentPublic.of(incident),
+        explanation=ExplanationPublic.of(view.explanation, posts),
     )
