@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import bisect
 import math
-import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -37,6 +36,8 @@ from tocsin.people.profiles import CONSTRUCTIVE, AuthorProfile, watch_profiles
 from tocsin.people.rising import RisingVoice
 from tocsin.people.stored_influence import StoredInfluence, stored_influence
 from tocsin.people.watch_graph import RISING_WINDOW, WatchGraph
+from tocsin.query import parse
+from tocsin.query.nodes import named_handles
 from tocsin.store.sqlite import SQLiteStore
 from tocsin.store.sqlite_people import SQLitePeople
 
@@ -310,15 +311,12 @@ def watch_segments(
     return WatchSegments(watch_id, graph.now if graph else now, found, graph)
 
 
-_HANDLE = re.compile(r"(?<![\w@])@([\w][\w.@-]*\w)")
-
-
 def own_accounts(store: SQLiteStore, watch_id: str) -> set[str]:
     """Keys of the accounts whose handle the watch's query names as ``@handle``, on any
     platform: ``@cafelia`` names ``cafelia``, and ``cafelia@instance`` (Mastodon) or
     ``cafelia.fr`` (Bluesky) too."""
     watch = store.get_watch(watch_id)
-    handles = {h.lower() for h in _HANDLE.findall(watch.query)} if watch else set()
+    handles = named_handles(parse(watch.query)) if watch else frozenset()
     if not handles:
         return set()
     people = SQLitePeople(store.db)

@@ -24,6 +24,7 @@ __all__ = [
     "Phrase",
     "Prefix",
     "Term",
+    "named_handles",
 ]
 
 #: Field names a query may use: ``lang:fr``, ``platform:bluesky``, ``author:handle``,
@@ -139,6 +140,18 @@ LEAVES = (Term, Phrase, Prefix, Hashtag, Handle, Field)
 def _wrap(node: Node, parens: bool) -> str:
     s = render(node)
     return f"({s})" if parens else s
+
+
+def named_handles(node: Node) -> frozenset[str]:
+    """The ``@handles`` a query names (normalised, without ``@``), except under ``NOT``: in a
+    watch, the brand's own accounts."""
+    if isinstance(node, Handle):
+        return frozenset((node.value,))
+    if isinstance(node, And | Or):
+        return frozenset().union(*(named_handles(c) for c in node.children))
+    if isinstance(node, Near):
+        return named_handles(node.left) | named_handles(node.right)
+    return frozenset()  # Not, words, fields
 
 
 def render(node: Node) -> str:

@@ -181,24 +181,13 @@ def own_handles(queries: Iterable[str]) -> frozenset[str]:
     """The brand's own accounts: every ``@handle`` the watch queries name (not under ``NOT``),
     normalised. The brand's own posts never need an answer from the brand."""
     from tocsin.errors import QueryError
-    from tocsin.query import And, Handle, Near, Or, parse
-    from tocsin.query.nodes import Node
+    from tocsin.query import parse
+    from tocsin.query.nodes import named_handles
 
     found: set[str] = set()
-
-    def walk(node: Node) -> None:  # Not is skipped: "NOT @x" does not name an own account
-        if isinstance(node, Handle):
-            found.add(node.value)
-        elif isinstance(node, And | Or):
-            for child in node.children:
-                walk(child)
-        elif isinstance(node, Near):
-            walk(node.left)
-            walk(node.right)
-
     for q in queries:
         try:
-            walk(parse(q))
+            found |= named_handles(parse(q))
         except QueryError:
             continue
     return frozenset(found)
