@@ -82,6 +82,16 @@ _UPSERT_ROLLUP = (
 )
 
 
+def _chunks_by_platform(keys: Iterable[tuple[str, str]]) -> Iterator[tuple[str, list[str]]]:
+    """``(platform, native ids)`` groups of at most ``_LOOKUP_CHUNK`` ids, for ``IN`` lookups."""
+    by_platform: dict[str, list[str]] = {}
+    for platform, native_id in keys:
+        by_platform.setdefault(platform, []).append(native_id)
+    for platform, ids in by_platform.items():
+        for start in range(0, len(ids), _LOOKUP_CHUNK):
+            yield platform, ids[start : start + _LOOKUP_CHUNK]
+
+
 def _json_list(items: tuple[str, ...]) -> str:
     return orjson.dumps(items).decode() if items else "[]"
 
@@ -309,21 +319,16 @@ class SQLiteStore:
         self, keys: list[tuple[str, str]]
     ) -> dict[tuple[str, str], tuple[int, bytes, int, int, str, str | None]]:
         """Stored state of the given posts, by key; one indexed query per platform and chunk."""
-        by_platform: dict[str, list[str]] = {}
-        for platform, native_id in keys:
-            by_platform.setdefault(platform, []).append(native_id)
         found: dict[tuple[str, str], tuple[int, bytes, int, int, str, str | None]] = {}
-        for platform, ids in by_platform.items():
-            for start in range(0, len(ids), _LOOKUP_CHUNK):
-                chunk = ids[start : start + _LOOKUP_CHUNK]
-                rows = self.db.execute(
-                    "SELECT native_id, id, fingerprint, coalesce(edited_at, created_at), "
-                    "created_at, text, sentiment FROM mentions "
-                    f"WHERE platform = ? AND native_id IN ({', '.join('?' * len(chunk))})",
-                    (platform, *chunk),
-                )
-                for native_id, *rest in rows:
-                    found[(platform, native_id)] = tuple(rest)
+        for platform, chunk in _chunks_by_platform(keys):
+            rows = self.db.execute(
+                "SELECT native_id, id, fingerprint, coalesce(edited_at, created_at), "
+                "created_at, text, sentiment FROM mentions "
+                f"WHERE platform = ? AND native_id IN ({', '.join('?' * len(chunk))})",
+                (platform, *chunk),
+            )
+            for native_id, *rest in rows:
+                found[(platform, native_id)] = tuple(rest)
         return found
 
     def _replace(
@@ -512,18 +517,13 @@ class SQLiteStore:
         self, keys: Iterable[tuple[str, str]]
     ) -> dict[tuple[str, str], StoredMention]:
         """``get_mention`` for many keys at once (a page of cases): the found ones, by key."""
-        by_platform: dict[str, list[str]] = {}
-        for platform, native_id in keys:
-            by_platform.setdefault(platform, []).append(native_id)
         rows: list[Any] = []
-        for platform, ids in by_platform.items():
-            for start in range(0, len(ids), _LOOKUP_CHUNK):
-                chunk = ids[start : start + _LOOKUP_CHUNK]
-                rows += self.db.execute(
-                    f"SELECT {_MENTION_COLUMNS} FROM mentions WHERE platform = ? "
-                    f"AND native_id IN ({', '.join('?' * len(chunk))})",
-                    (platform, *chunk),
-                ).fetchall()
+        for platform, chunk in _chunks_by_platform(keys):
+            rows += self.db.execute(
+                f"SELECT {_MENTION_COLUMNS} FROM mentions WHERE platform = ? "
+                f"AND native_id IN ({', '.join('?' * len(chunk))})",
+                (platform, *chunk),
+            ).fetchall()
         watches: dict[int, list[str]] = {}
         row_ids = [r[0] for r in rows]
         for start in range(0, len(row_ids), _LOOKUP_CHUNK):
