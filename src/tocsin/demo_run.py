@@ -21,9 +21,8 @@ from tqdm import tqdm
 
 from tocsin.bootstrap import Settings, open_store
 from tocsin.demo import DemoConfig, GroundTruth, generate
-from tocsin.domain import Mention
 from tocsin.export import terminal_safe
-from tocsin.importers.generic import JsonlImporter, to_record
+from tocsin.importers.generic import to_record
 from tocsin.stats import sentiment_totals
 from tocsin.store.base import SearchQuery
 from tocsin.store.rollup import ALL
@@ -68,26 +67,6 @@ def write_stream(directory: Path, config: DemoConfig, progress: bool | None) -> 
     return mentions_path, truth_path
 
 
-def _read(path: Path, progress: bool | None) -> Iterator[Mention]:
-    """The posts of the demo file, through the JSONL importer, with a progress bar."""
-    with path.open("rb") as f:
-        total = sum(1 for _ in f)
-    with (
-        path.open("rb") as f,
-        tqdm(
-            total=total,
-            desc="replaying the week",
-            unit=" posts",
-            disable=not progress if progress is not None else None,
-            leave=False,
-        ) as bar,
-    ):
-        for item in JsonlImporter().read(f, str(path)):
-            bar.update()
-            if isinstance(item, Mention):
-                yield item
-
-
 def run_demo(
     directory: Path,
     *,
@@ -100,7 +79,7 @@ def run_demo(
     ``login`` when given (``serve`` needs it)."""
     from tocsin.api.auth.accounts import Accounts
     from tocsin.api.routes.inbox import triage_recent
-    from tocsin.incidents.backtest import TruthIncident, replay
+    from tocsin.incidents.backtest import replay_file
 
     config = DemoConfig(seed=seed, days=days)
     mentions_path, truth_path = write_stream(directory, config, progress)
@@ -108,15 +87,7 @@ def run_demo(
     db = directory / "tocsin.db"
     _fresh(db)
     with open_store(Settings(db=db), create=True) as store:
-        played = replay(
-            _read(mentions_path, progress),
-            truth.watches,
-            truth=[
-                TruthIncident(i.id, i.kind, i.watch_id, i.onset, i.end) for i in truth.incidents
-            ],
-            quiet=truth.quiet_periods,
-            store=store,
-        )
+        played = replay_file(mentions_path, truth_path, store=store, progress=progress)
         store.outbox().remove_channel("backtest")  # the replay's sink: the demo delivers nowhere
         span = store.span()
         assert span is not None

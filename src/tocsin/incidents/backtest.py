@@ -300,10 +300,18 @@ def replay_demo(
 
 
 def replay_file(
-    path: Path, truth_path: Path | None = None, config: BacktestConfig | None = None
+    path: Path,
+    truth_path: Path | None = None,
+    config: BacktestConfig | None = None,
+    *,
+    store: SQLiteStore | None = None,
+    progress: bool | None = False,
 ) -> Replay:
     """Replay a file of posts (any import format; read whole and put in time order), with the
-    watches and incidents of ``truth_path`` (a demo ``truth.json``)."""
+    watches and incidents of ``truth_path`` (a demo ``truth.json``), into ``store`` (default:
+    a fresh in-memory one); ``progress`` shows a bar over the posts replayed."""
+    from tqdm import tqdm
+
     from tocsin.demo import GroundTruth
     from tocsin.importers import detect
 
@@ -322,4 +330,12 @@ def replay_file(
         raise UsageError(f"cannot read {path}: {exc}") from exc
     posts.sort(key=lambda m: m.created_at)
     truth = [TruthIncident(i.id, i.kind, i.watch_id, i.onset, i.end) for i in gt.incidents]
-    return replay(posts, gt.watches, config, truth=truth, quiet=gt.quiet_periods)
+    bar = tqdm(
+        posts,
+        desc="replaying",
+        unit=" posts",
+        disable=not progress if progress is not None else None,
+        leave=False,
+    )
+    with bar:
+        return replay(bar, gt.watches, config, truth=truth, quiet=gt.quiet_periods, store=store)
