@@ -216,3 +216,16 @@ def test_each_watch_has_its_own_checkpoint() -> None:
         p for p in watch_profiles(store, "other") if p.key == SQLitePeople(store.db).key("x", "a1")
     ]
     assert mine[0].posts == 6
+
+
+def test_account_history_comes_from_the_profiles() -> None:
+    posts = conversation()
+    store = store_with(posts)
+    people = SQLitePeople(store.db)
+    some = posts[0].author
+    assert people.account_history([(some.platform, some.id)]) == {}  # profiles not counted yet
+    update_profiles(store)
+    mine = [m for m in posts if (m.author.platform, m.author.id) == (some.platform, some.id)]
+    first = min(int(m.created_at.timestamp() * 1_000_000) for m in mine)
+    history = people.account_history([(some.platform, some.id), ("x", "nobody")])
+    assert history == {(some.platform, some.id): (first, len(mine))}

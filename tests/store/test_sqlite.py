@@ -75,3 +75,40 @@ def test_get_mentions_is_get_mention_for_many(store: SQLiteStore) -> None:
     assert set(got) == {("x", "1002"), ("reddit", "1007"), ("x", "1005")}
     for key, item in got.items():
         assert item == store.get_mention(*key)
+
+
+def _ambassador_posts(store: SQLiteStore) -> list[tuple[str, str, int]]:
+    return list(store.db.execute("SELECT platform, author_id, mention_id FROM ambassador_posts"))
+
+
+def test_ambassadors_posts_are_listed_as_they_are_written(store: SQLiteStore) -> None:
+    from tocsin.ambassadors.enrolment import invite
+
+    store.write(matched(mention(1)))  # u1's post before the invitation: not listed
+    invite(store.db, "x", "u1", "cm", country="FR")
+    store.write(matched(*(mention(i) for i in range(2, 16))))
+    ids = dict(store.db.execute("SELECT native_id, id FROM mentions"))
+    assert sorted(_ambassador_posts(store)) == [("x", "u1", ids["1008"]), ("x", "u1", ids["1015"])]
+    store.erase_author("x", "u1")
+    assert _ambassador_posts(store) == []
+
+
+def test_migration_lists_the_ambassadors_stored_posts_and_drops_the_author_index(
+    tmp_path: Path,
+) -> None:
+    s = SQLiteStore(tmp_path / "old.db")
+    s.db.execute("CREATE TABLE migrations (name TEXT PRIMARY KEY, applied_at INTEGER)")
+    for name, step in MIGRATIONS[: [n for n, _ in MIGRATIONS].index("m012_ambassador_posts")]:
+        step(s.db)
+        s.db.execute("INSERT INTO migrations (name, applied_at) VALUES (?, 0)", (name,))
+    s.write(matched(*(mention(i) for i in range(1, 10))))
+    s.db.execute(
+        "INSERT INTO ambassadors (platform, author_id, country, status, invited_at, invited_by) "
+        "VALUES ('x', 'u2', 'FR', 'enrolled', 0, 'cm')"
+    )
+    assert s.migrate() == ["m012_ambassador_posts"]
+    ids = dict(s.db.execute("SELECT native_id, id FROM mentions"))
+    assert sorted(_ambassador_posts(s)) == [("x", "u2", ids["1002"]), ("x", "u2", ids["1009"])]
+    indexes = {r[0] for r in s.db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert "mentions_author_time" not in indexes
+    s.close()

@@ -69,9 +69,11 @@ class _Posts:
     ) -> None:
         self.store, self.platform, self.indexes = store, a.platform, indexes
         rows = store.db.execute(
-            "SELECT id, native_id, created_at, text, url, reply_to, repost_of, quote_of, "
-            "hashtags, links FROM mentions WHERE platform = ? AND author_id = ? "
-            "AND created_at >= ? AND created_at <= ? ORDER BY created_at, id",
+            "SELECT m.id, m.native_id, m.created_at, m.text, m.url, m.reply_to, m.repost_of, "
+            "m.quote_of, m.hashtags, m.links FROM ambassador_posts p "
+            "JOIN mentions m ON m.id = p.mention_id "
+            "WHERE p.platform = ? AND p.author_id = ? "
+            "AND m.created_at >= ? AND m.created_at <= ? ORDER BY m.created_at, m.id",
             (a.platform, a.author_id, us(since), us(until)),
         )
         self.items = [

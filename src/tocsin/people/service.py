@@ -63,6 +63,7 @@ def watch_coordination(
             return []
         until = from_us(row[0] + 1)
     since = since or until - COORDINATION_WINDOW
+    update_profiles(store, influence=False)  # the accounts' history comes from the profiles
     people = SQLitePeople(store.db)
     posts = people.watch_posts(watch_id, since, until, limit=max_posts)
     history = {

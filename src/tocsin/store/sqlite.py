@@ -291,6 +291,7 @@ class SQLiteStore:
                     "UPDATE id_counters SET last = ? WHERE name = 'mentions'", (next_id - 1,)
                 )
             self.db.executemany("INSERT INTO mention_fts (rowid, body) VALUES (?, ?)", fts_rows)
+            self._list_ambassador_posts(inserts)
             self.db.executemany(
                 "INSERT OR IGNORE INTO mention_watches (watch_id, created_at, mention_id) "
                 "VALUES (?, ?, ?)",
@@ -314,6 +315,22 @@ class SQLiteStore:
                 self.db.execute("ROLLBACK")
             raise
         return result
+
+    def _list_ambassador_posts(self, inserts: list[tuple[Any, ...]]) -> None:
+        """Note the new posts of ambassadors (any status but erased) in ``ambassador_posts``,
+        which their mission proofs read: cheaper than an index of every post by author."""
+        if not inserts:
+            return
+        accounts = set(
+            self.db.execute("SELECT platform, author_id FROM ambassadors WHERE erased_at IS NULL")
+        )
+        if not accounts:
+            return
+        self.db.executemany(
+            "INSERT OR IGNORE INTO ambassador_posts (platform, author_id, mention_id) "
+            "VALUES (?, ?, ?)",
+            [(r[1], r[3], r[0]) for r in inserts if (r[1], r[3]) in accounts],
+        )
 
     def _lookup(
         self, keys: list[tuple[str, str]]
@@ -500,7 +517,13 @@ class SQLiteStore:
                 raise
             deleted += len(rows)
             if len(rows) < chunk:
-                return deleted
+                break
+        if deleted:  # the ambassadors' lists of posts (a small table) follow
+            self.db.execute(
+                "DELETE FROM ambassador_posts WHERE NOT EXISTS "
+                "(SELECT 1 FROM mentions m WHERE m.id = ambassador_posts.mention_id)"
+            )
+        return deleted
 
     # -- reads -------------------------------------------------------------------------------
 

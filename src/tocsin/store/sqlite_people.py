@@ -304,17 +304,22 @@ class SQLitePeople:
     def account_history(
         self, accounts: Sequence[tuple[str, str]]
     ) -> dict[tuple[str, str], tuple[int, int]]:
-        """(platform, author id) -> (first post stored, posts stored): how long and how much
-        an account has been heard, whatever the watch (for coordination signals)."""
+        """(platform, author id) -> (first post counted, posts counted): how long and how much
+        an account has been heard (for coordination signals), from its profiles as last
+        updated: the earliest first post and the most posts of any one watch."""
+        secret = self.secret()
+        by_key = {author_key(secret, *account): account for account in accounts}
         out: dict[tuple[str, str], tuple[int, int]] = {}
-        for platform, author_id in dict.fromkeys(accounts):
-            first, posts = self.db.execute(
-                "SELECT min(created_at), count(*) FROM mentions "
-                "WHERE platform = ? AND author_id = ?",
-                (platform, author_id),
-            ).fetchone()
-            if posts:
-                out[(platform, author_id)] = (int(first), int(posts))
+        key_list = list(by_key)
+        for start in range(0, len(key_list), _LOOKUP_CHUNK):
+            chunk = key_list[start : start + _LOOKUP_CHUNK]
+            for k, first, posts in self.db.execute(
+                "SELECT author_key, min(first_seen), max(posts) FROM author_profiles "
+                f"WHERE author_key IN ({', '.join('?' * len(chunk))}) GROUP BY author_key",
+                chunk,
+            ):
+                if posts:
+                    out[by_key[k]] = (int(first), int(posts))
         return out
 
     def identities(self, keys: Sequence[str]) -> dict[str, tuple[str, str, str, str]]:
