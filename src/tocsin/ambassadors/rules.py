@@ -21,7 +21,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from tocsin.errors import UsageError
-from tocsin.query.normalise import normalise
+from tocsin.query.normalise import normalise, normalise_link
 
 
 class MissionKind(StrEnum):
@@ -122,16 +122,6 @@ def normalise_tag(tag: str) -> str:
     if not norm or not re.fullmatch(r"\w+", norm):
         raise UsageError(f"{tag!r} is not a hashtag: one word, with or without '#'")
     return norm
-
-
-def normalise_link(url: str) -> str:
-    """Links compared without scheme, ``www.``, trailing slash or fragment, host in lower case."""
-    u = url.strip()
-    u = re.sub(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", "", u)
-    u = u.split("#", 1)[0].rstrip("/")
-    host, sep, rest = u.partition("/")
-    host = host.lower().removeprefix("www.")
-    return host + sep + rest
 
 
 def _link_in_text(link: str, text: str) -> bool:

@@ -26,14 +26,16 @@ def followers(m: Mention) -> int:
     return max(0, m.author.followers or 0)
 
 
+def rank(m: Mention) -> tuple[int, float, tuple[str, str]]:
+    """How well a post shows a signal, smallest first: the most followed author, then the
+    surest negative sentiment, then the key (so the order never depends on arrival). A detector
+    that keeps posts across buckets keeps this tuple rather than the post."""
+    sure = m.sentiment.score if m.sentiment and m.sentiment.label == "negative" else 0.0
+    return (-followers(m), -sure, m.key)
+
+
 def strongest(mentions: Iterable[Mention], k: int = 5) -> tuple[tuple[str, str], ...]:
-    """Keys of the ``k`` posts that best show a signal: the most followed authors first, then
-    the surest negative sentiment, then the key (so the order never depends on arrival)."""
-
-    def rank(m: Mention) -> tuple[int, float, tuple[str, str]]:
-        sure = m.sentiment.score if m.sentiment and m.sentiment.label == "negative" else 0.0
-        return (-followers(m), -sure, m.key)
-
+    """Keys of the ``k`` posts that best show a signal (:func:`rank`)."""
     return tuple(m.key for m in sorted(mentions, key=rank)[:k])
 
 

@@ -39,7 +39,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-__all__ = ["normalise", "normalise_with_offsets"]
+__all__ = ["normalise", "normalise_link", "normalise_with_offsets"]
 
 #: Look-alike letters (after casefold) and letters NFKD leaves alone.
 _OVERRIDES: dict[str, str] = {
@@ -155,3 +155,16 @@ def normalise_with_offsets(text: str) -> tuple[str, list[int]]:
             parts.append(piece)
             offsets.extend([i] * len(piece))
     return "".join(parts), offsets
+
+
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
+
+
+def normalise_link(url: str) -> str:
+    """Links compared without scheme, ``www.``, trailing slash or fragment, host in lower case
+    (the query string is kept: it often names the page, ``watch?v=…``)."""
+    u = _SCHEME.sub("", url.strip())
+    u = u.split("#", 1)[0].rstrip("/")
+    host, sep, rest = u.partition("/")
+    host = host.lower().removeprefix("www.")
+    return host + sep + rest
