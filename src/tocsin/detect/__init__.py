@@ -7,7 +7,7 @@ detect_series_file("volume.csv", "scored.csv")   # timestamp,value -> ...,anomal
 
 The detectors that read a bucket's mentions emit ``tocsin.domain.Signal``s:
 NegativeShareDetector(), AlarmWordsDetector(), HashtagHijackDetector(HashtagConfig(hashtags=…)),
-HighReachDetector(), StorylineDetector(); each has
+HighReachDetector(), StorylineDetector(), SharedLinkDetector(); each has
 ``observe(watch_id, bucket_start, mentions[, vectors]) -> list[Signal]`` (assess, signal, learn).
 """
 
@@ -38,6 +38,12 @@ from tocsin.detect.negative_share import (
     ShareAssessment,
     negative_counts,
 )
+from tocsin.detect.shared_link import (
+    LinkAssessment,
+    LinkCandidate,
+    SharedLinkConfig,
+    SharedLinkDetector,
+)
 from tocsin.detect.storyline import (
     StoryAssessment,
     StorylineAssessment,
@@ -59,6 +65,8 @@ __all__ = [
     "HighReachDetector",
     "HijackAssessment",
     "Instant",
+    "LinkAssessment",
+    "LinkCandidate",
     "NegativeShareConfig",
     "NegativeShareDetector",
     "Point",
@@ -67,6 +75,8 @@ __all__ = [
     "ScoredPoint",
     "SeriesReport",
     "ShareAssessment",
+    "SharedLinkConfig",
+    "SharedLinkDetector",
     "StoryAssessment",
     "StorylineAssessment",
     "StorylineConfig",
