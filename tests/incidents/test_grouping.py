@@ -187,3 +187,21 @@ def test_one_post_alone_does_not_open_an_incident_at_once() -> None:
     other = IncidentTracker("acme", COLD)
     opened = tick(other, 5.5, big_post, sig(5, 0.45))  # with a second kind: at once
     assert opened[0][:2] == ("opened", "acme-20261102T0500")
+
+
+def test_a_shared_link_whose_voices_span_two_buckets_opens_alone_as_its_own_story() -> None:
+    url = "blog.example/2026/11/panne"
+    tr = IncidentTracker("acme", COLD)
+    assert tick(tr, 5.5, sig(5, kind="shared_link", subject=url, details={"buckets": 1})) == []
+    tr = IncidentTracker("acme", COLD)
+    [(change, inc_id, _)] = tick(
+        tr, 5.5, sig(5, kind="shared_link", subject=url, details={"buckets": 2})
+    )
+    assert (change, inc_id) == (
+        "opened",
+        "acme-20261102T0500-shared-link-blog-example-2026-11-panne",
+    )
+    assert tr.active()[0].story == f"shared_link:{url}"
+    # the span counts only for the kinds that gather several buckets' posts
+    tr = IncidentTracker("acme", COLD)
+    assert tick(tr, 5.5, sig(5, details={"buckets": 3})) == []

@@ -75,3 +75,33 @@ def test_a_mention_source_only_sees_closed_buckets() -> None:
     assert source.observe("acme", START, BucketCounts(3), posts, final=False) == []
     assert source.observe("acme", START, BucketCounts(3), posts, final=True) == []
     assert seen.calls == [3]
+
+
+def test_the_shared_link_source_scores_the_open_bucket_without_learning() -> None:
+    import pickle
+
+    from tocsin.detect import SharedLinkConfig, SharedLinkDetector
+    from tocsin.domain import Author, Sentiment
+
+    made = available_sources()["shared_link"](H, "UTC", Watch("acme", "acme"))
+    assert isinstance(made, MentionSource) and made.early
+    made.detector = SharedLinkDetector(SharedLinkConfig(settle=0))
+
+    def linking(i: int, minute: int) -> Mention:
+        return Mention(
+            platform="x", native_id=f"p{i}", author=Author("x", f"a{i}", f"a{i}"),
+            text="https://blog.example/panne", created_at=START + timedelta(minutes=minute),
+            links=("https://blog.example/panne",), sentiment=Sentiment("negative", 0.9),
+        )  # fmt: skip
+
+    made.observe("acme", START, BucketCounts(1), [linking(0, 5)], final=True)
+    before = pickle.dumps(made.detector)
+    later = START + H
+    posts = [linking(1, 65), linking(2, 70)]
+    [early] = made.observe("acme", later, BucketCounts(2), posts, final=False)
+    assert pickle.dumps(made.detector) == before  # scored, not learned
+    assert (early.kind, early.subject, early.details["buckets"]) == (
+        "shared_link", "blog.example/panne", 2,
+    )  # fmt: skip
+    [final] = made.observe("acme", later, BucketCounts(2), posts, final=True)
+    assert final == early

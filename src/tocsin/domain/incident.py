@@ -15,7 +15,8 @@ INCIDENT_STATUSES = ("open", "resolved")
 class Incident:
     """``id`` is stable and readable (``cafelia-20250306T1100``), so a replay gives the same ids.
     ``story`` says what within the watch the incident is about: ``""`` for the watch as a whole,
-    ``"hashtag_hijack:#tag"`` or ``"storyline:7"`` for a subject that is its own story.
+    ``"hashtag_hijack:#tag"``, ``"storyline:7"`` or ``"shared_link:site.fr/page"`` for a subject
+    that is its own story.
 
     ``onset`` is the start of the first bucket with a signal; ``opened_at`` when the incident
     was confirmed (persistence met) and its first alert raised; ``last_signal_at`` the start of

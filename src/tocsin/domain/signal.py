@@ -18,6 +18,7 @@ SIGNAL_KINDS = (
     "high_reach",
     "alarm_words",
     "storyline",
+    "shared_link",
     "silence",
 )
 
@@ -25,8 +26,8 @@ SIGNAL_KINDS = (
 @dataclass(frozen=True, slots=True)
 class Signal:
     """``score`` in [0, 1] is how sure the detector is; ``subject`` says what within the watch
-    the signal is about (a hashtag, an author key, an alarm word, a storyline id; ``""`` for the
-    watch as a whole). ``expected`` / ``observed`` are the numbers behind the score, in the
+    the signal is about (a hashtag, an author key, an alarm word, a storyline id, a link; ``""``
+    for the watch as a whole). ``expected`` / ``observed`` are the numbers behind the score, in the
     detector's unit (posts per bucket, negative share, reposts …). ``mention_keys`` are
     ``(platform, native_id)`` of the posts that best show it. ``details`` is JSON-serialisable."""
 

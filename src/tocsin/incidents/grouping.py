@@ -5,13 +5,16 @@ tracker's state pickles (the monitor keeps one tracker per watch in the store).
 Rules (all counts are in buckets, the monitor's step):
 
 - **Story.** A signal about the watch as a whole (volume, negative share, alarm words, a
-  high-reach post …) belongs to the watch's story ``""``. A hashtag hijack or a storyline is its
-  own story (``"hashtag_hijack:#tag"``) unless the watch already has an active incident, which it
-  then joins; a watch-level signal joins the watch's most recent active story.
+  high-reach post …) belongs to the watch's story ``""``. A hashtag hijack, a storyline or a
+  shared link is its own story (``"hashtag_hijack:#tag"``) unless the watch already has an active
+  incident, which it then joins; a watch-level signal joins the watch's most recent active story.
 - **Persistence.** A story becomes an incident once signals were seen in ``persistence``
   distinct buckets (gaps of at most ``pending_gap`` quiet buckets), or at once on one signal of
   score ``strong_score`` or more — unless that signal is about one post (high reach) and no
-  other kind rang with it. A candidate that goes quiet is dropped: noise, not an incident.
+  other kind rang with it. A signal that gathers posts of several buckets (a shared link's
+  voices: ``details["buckets"]``, kinds ``spread_kinds``) counts those buckets: the voices of
+  several hours are persistence already. A candidate that goes quiet is dropped: noise, not an
+  incident.
 - **Severity** 1–10 from the recent signals: distance from expected (the score as a surprise),
   reach (the largest audience among the evidence), velocity (observed / expected) and breadth
   (several kinds of signal).
@@ -37,7 +40,7 @@ from datetime import UTC, datetime, timedelta
 from tocsin.domain import Alert, Incident, Signal
 
 #: Signals of these kinds may be a story of their own (their subject names it).
-SUBJECT_STORIES = ("hashtag_hijack", "storyline")
+SUBJECT_STORIES = ("hashtag_hijack", "storyline", "shared_link")
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,9 @@ class GroupingConfig:
     persistence: int = 2  # distinct signal buckets before a story is an incident
     strong_score: float = 0.6  # one signal this strong opens at once (surprise 7.5) …
     single_post_kinds: tuple[str, ...] = ("high_reach",)  # … unless it is about one post
+    #: kinds whose signal gathers posts of several buckets (``details["buckets"]``), counted
+    #: toward ``persistence``
+    spread_kinds: tuple[str, ...] = ("shared_link",)
     pending_gap: int = 2  # quiet buckets that drop a candidate
     resolve_after: int = 6  # quiet buckets that resolve an incident
     cooldown: int = 12  # buckets after resolution in which the story re-opens the same incident
@@ -94,6 +100,12 @@ def severity_of(signals: Iterable[Signal]) -> int:
 def _reach(sig: Signal) -> int:
     value = sig.details.get("reach")
     return int(value) if isinstance(value, int | float) and value > 0 else 0
+
+
+def _spread(sig: Signal) -> int:
+    """Buckets the posts of one signal came from (a shared link's voices), 1 if not said."""
+    value = sig.details.get("buckets")
+    return int(value) if isinstance(value, int) and value > 0 else 1
 
 
 def _velocity(sig: Signal) -> float:
@@ -249,6 +261,7 @@ class IncidentTracker:
         buckets = len({k[2] for k in story.signals})
         inc = story.incident
         if inc is None:
+            spread = max((_spread(x) for x in sigs if x.kind in cfg.spread_kinds), default=0)
             # One post's signal (a high-reach post) never opens alone at once: one alert per
             # post is what incidents are for avoiding. Two kinds, or a second bucket, do.
             strong = max(
@@ -256,7 +269,7 @@ class IncidentTracker:
             )
             if len(kinds) > 1:
                 strong = max_score
-            if buckets < cfg.persistence and strong < cfg.strong_score:
+            if max(buckets, spread) < cfg.persistence and strong < cfg.strong_score:
                 return None
             onset = self.start_of(story.onset)
             suffix = "" if not story.key else "-" + _slug(story.key)

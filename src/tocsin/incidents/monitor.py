@@ -36,6 +36,7 @@ DEFAULT_DETECTORS = (
     "high_reach",
     "alarm_words",
     "storyline",
+    "shared_link",
 )
 
 
@@ -203,6 +204,7 @@ class Monitor:
             watch_id, self._start(start), self._start(open_bucket + 1), step // 60
         )
         mention_kinds = [k for k, s in st.sources.items() if s.needs_mentions]
+        early_kinds = [k for k in mention_kinds if getattr(st.sources[k], "early", False)]
         signals: list[Signal] = []
         for b in range(start, open_bucket + 1):
             final = b < open_bucket
@@ -211,10 +213,10 @@ class Monitor:
             c = BucketCounts(*counts.get(b, (0, 0, 0, 0)))
             t = self._start(b)
             mentions: Sequence[Mention] = ()
-            if final and mention_kinds:
+            if (final and mention_kinds) or (not final and early_kinds):
                 mentions = self.incidents.mentions(watch_id, t, self._start(b + 1), limit=1_000_000)
             for kind, source in st.sources.items():
-                if not final and source.needs_mentions:
+                if not final and source.needs_mentions and kind not in early_kinds:
                     continue
                 try:
                     signals.extend(source.observe(watch_id, t, c, mentions, final))

@@ -97,15 +97,21 @@ def _embeddings(mentions: Sequence[Mention]) -> Any:
 
 class MentionSource:
     """A detector of ``tocsin.detect`` that reads a bucket's mentions through its public
-    ``observe(watch_id, t, mentions[, vectors])`` (it learns as it observes, so it only sees
-    closed buckets). ``vectors``: the detector wants the posts' sentence embeddings."""
+    ``observe(watch_id, t, mentions[, vectors])`` (it learns as it observes, so it learns only
+    closed buckets). ``vectors``: the detector wants the posts' sentence embeddings. ``early``:
+    the open bucket's posts are also scored, without learning (``assess`` + ``signals``), for a
+    detector whose evidence only grows as its bucket fills (a shared link's voices)."""
 
     needs_mentions = True
+    early = False
 
-    def __init__(self, kind: str, detector: _MentionDetector, vectors: bool = False) -> None:
+    def __init__(
+        self, kind: str, detector: _MentionDetector, vectors: bool = False, early: bool = False
+    ) -> None:
         self.kind = kind
         self.detector = detector
         self.vectors = vectors
+        self.early = early
 
     def observe(
         self,
@@ -116,7 +122,10 @@ class MentionSource:
         final: bool,
     ) -> list[Signal]:
         if not final:
-            return []
+            if not self.early or not mentions:
+                return []
+            early: Any = self.detector
+            return list(early.signals(watch_id, start, mentions, early.assess(start, mentions)))
         if self.vectors:
             detector: Any = self.detector
             vectors = _embeddings(mentions) if mentions else None
@@ -133,7 +142,10 @@ _MENTION_DETECTORS = {
     "alarm_words": "AlarmWordsDetector",
     "hashtag_hijack": "HashtagHijackDetector",
     "storyline": "StorylineDetector",
+    "shared_link": "SharedLinkDetector",
 }
+#: Mention detectors that also score the open bucket (their evidence only grows in a bucket).
+_EARLY = ("shared_link",)
 _HASHTAG = re.compile(r"#\w+")
 
 
@@ -170,7 +182,7 @@ def available_sources() -> dict[str, SourceFactory]:
         def make(
             bucket: timedelta, tz: str, watch: Watch, kind: str = kind, cls: Any = cls
         ) -> Source | None:
-            return MentionSource(kind, cls(), vectors=kind == "storyline")
+            return MentionSource(kind, cls(), vectors=kind == "storyline", early=kind in _EARLY)
 
         out[kind] = make
     return out

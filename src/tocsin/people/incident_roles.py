@@ -25,6 +25,7 @@ from typing import Any
 
 from tocsin.domain import Author, Incident, Mention
 from tocsin.people.watch_graph import keyer, resolve
+from tocsin.query.normalise import normalise_link
 from tocsin.store.sqlite import SQLiteStore
 from tocsin.store.sqlite_people import SQLitePeople
 
@@ -187,6 +188,8 @@ def incident_posts(
     if kind == "hashtag_hijack" and subject:
         tag = subject.lstrip("#").lower()
         posts = [m for m in posts if tag in {h.lstrip("#").lower() for h in m.hashtags}]
+    elif kind == "shared_link" and subject:
+        posts = [m for m in posts if subject in {normalise_link(u) for u in m.links}]
     return posts
 
 
