@@ -196,3 +196,20 @@ def test_settings_are_checked() -> None:
     ):  # fmt: skip
         with pytest.raises(DetectError):
             SharedLinkConfig(**bad)  # type: ignore[arg-type]
+
+
+def test_neutral_voices_take_no_side_positive_ones_do() -> None:
+    rows = link_posts(1, 24 * 9)
+    t, ms = rows[EVENT]
+
+    def voices(labels: list[str]) -> list[Mention]:
+        return [
+            post(f"Pareil {BLOG}", minutes(t, i), label=label, author=f"s{i}").with_(links=(BLOG,))
+            for i, label in enumerate(labels)
+        ]
+
+    flat = [*["negative"] * 3, *["neutral"] * 6]  # "me too", "read this": worded flatly
+    rows[EVENT] = (t, [*ms, *voices(flat)])
+    assert rings(rows) == [(EVENT, BLOG_KEY, 3)]
+    rows[EVENT] = (t, [*ms, *voices([*["negative"] * 3, *["positive"] * 3])])
+    assert rings(rows) == []  # half of those taking a side: a debate, not a pile-on

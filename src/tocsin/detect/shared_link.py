@@ -7,8 +7,9 @@ Input per bucket: the bucket's mentions. Each post's links (``Mention.links``) a
 A *voice* of a link is a distinct author (platform, id) of an original post or a quote linking
 to it within the last ``window`` seconds: reposts (``repost_of``) are the same voice as the
 post they repeat, and one author's several posts are one voice. A voice is negative when one of
-its posts on the link is; posts whose sentiment was not analysed are not judged (a voice with no
-analysed post is neither negative nor not: without sentiment the detector stays silent).
+its posts on the link is, positive when none is and one is positive; neutral voices ("me too",
+"read this", worded flatly) and voices with no analysed post take no side. Without sentiment the
+detector stays silent.
 
 *New link.* Links seen in the detector's first ``settle`` seconds (default: ``window``) are the
 watch's perennial ones (the brand's own pages, shared every day): never followed. Every other
@@ -23,9 +24,10 @@ geometric continuation ratio, ``Σ(K - 1) / ΣK`` over links with ``K >= 1``), b
 exponential forgetting (``halflife`` links) and a prior (``prior_first``, ``prior_more``, worth
 ``prior_weight`` links and voices) that stands in until the watch has a history. A link rings in
 a bucket where it gains a negative voice, when it has at least ``min_negative`` of them, when
-they are more than ``min_share`` of its judged voices (a brand's promotion shared by many happy
-people does not ring, nor a mixed debate) and when ``-log10 P`` passes the alert level. Links
-whose surprise passes ``protect`` are never learned (a crisis must not become the usual).
+they are more than ``min_share`` of its voices that take a side (negative or positive: a brand's
+promotion shared by many happy people does not ring, nor a mixed debate) and when ``-log10 P``
+passes the alert level. Links whose surprise passes ``protect`` are never learned (a crisis must
+not become the usual).
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ class SharedLinkConfig:
     window: float = 24 * 3600.0  # a voice counts for this long after its last post
     settle: float | None = None  # links seen this long after the start are perennial (window)
     min_negative: int = 3  # fewer negative voices never ring …
-    min_share: float = 0.5  # … nor negative voices that are not more than this share
+    min_share: float = 0.5  # … nor those not more than this share of negative + positive ones
     prior_first: float = 0.2  # share of new links assumed to get a negative voice …
     prior_more: float = 0.02  # … and chance assumed of one more negative voice …
     prior_weight: float = 50.0  # … worth this many links (voices)
@@ -81,6 +83,7 @@ class _Voice:
     last: float  # bucket of its latest post on the link
     negative: bool | None  # None: no post of it analysed
     best: Rank  # its post that best shows it (``_evidence.rank``)
+    positive: bool = False  # not negative, and one of its posts positive
 
 
 @dataclass
@@ -101,6 +104,7 @@ class LinkCandidate:
     voices: int  # distinct voices in the window
     judged: int  # of which with an analysed post
     negative: int  # of which negative
+    positive: int  # of which positive (a post positive, none negative)
     new_negative: int  # negative voices new in this bucket
     buckets: int  # distinct buckets its negative voices arrived in
     seen: float  # epoch seconds of its first bucket
@@ -187,7 +191,7 @@ class SharedLinkDetector:
         the voices that became negative in this bucket."""
         horizon = now - self.config.window
         voices = {
-            a: _Voice(v.first, v.last, v.negative, v.best)
+            a: _Voice(v.first, v.last, v.negative, v.best, v.positive)
             for a, v in (link.voices.items() if link else ())
             if v.last >= horizon
         }
@@ -195,20 +199,21 @@ class SharedLinkDetector:
         for m in posts:
             a = (m.platform, m.author.id)
             neg = negative(m)
+            pos = m.sentiment is not None and m.sentiment.label == "positive"
             v = voices.get(a)
             if v is None:
-                voices[a] = _Voice(now, now, neg, rank(m))
+                voices[a] = _Voice(now, now, neg, rank(m), pos)
                 if neg:
                     fresh.add(a)
                 continue
             v.last = now
             if neg and not v.negative:  # its negative post shows it best
                 fresh.add(a)
-                v.negative, v.best = True, rank(m)
+                v.negative, v.best, v.positive = True, rank(m), False
             elif neg:
                 v.best = min(v.best, rank(m))
-            elif neg is False and v.negative is None:
-                v.negative = False
+            elif neg is False and not v.negative:
+                v.negative, v.positive = False, v.positive or pos
         return voices, fresh
 
     # -- River contract ---------------------------------------------------------------------
@@ -227,14 +232,14 @@ class SharedLinkDetector:
                 continue
             neg = [v for v in voices.values() if v.negative]
             judged = sum(v.negative is not None for v in voices.values())
-            k = len(neg)
-            if k < cfg.min_negative or k <= cfg.min_share * judged:
+            k, p = len(neg), sum(v.positive for v in voices.values())
+            if k < cfg.min_negative or k <= cfg.min_share * (k + p):
                 continue
             s = self.surprise(k)
             best = tuple(v.best[2] for v in sorted(neg, key=lambda v: v.best)[: cfg.evidence])
             out.append(
                 LinkCandidate(
-                    link, followed.url if followed else url, len(voices), judged, k, len(fresh),
+                    link, followed.url if followed else url, len(voices), judged, k, p, len(fresh),
                     len({v.first for v in neg}), followed.seen if followed else now, s,
                     score_of(s, cfg.surprise_half), best, max(-v.best[0] for v in neg),
                 )
@@ -314,7 +319,8 @@ class SharedLinkDetector:
                     watch_id, "shared_link", t, c.score, subject=c.link,
                     expected=round(expected, 4), observed=float(c.negative),
                     evidence=c.evidence, url=c.url, voices=c.voices, judged=c.judged,
-                    negative_voices=c.negative, new_negative=c.new_negative, buckets=c.buckets,
+                    negative_voices=c.negative, positive_voices=c.positive,
+                    new_negative=c.new_negative, buckets=c.buckets,
                     first_seen=at(c.seen).isoformat(), usual_first=round(a.first, 4),
                     usual_more=round(a.more, 4), surprise=round(c.surprise, 3),
                     reach=c.reach,
