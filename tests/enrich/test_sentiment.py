@@ -93,7 +93,8 @@ def test_fast_mode_needs_no_encoder(models: AnalysisModels) -> None:
 
 def test_artifacts_are_small_and_documented() -> None:
     folder = artifact_path("sentiment.npz").parent
-    assert sum(p.stat().st_size for p in folder.glob("*.npz")) <= 60_000_000
+    files = [*folder.glob("*.npz"), *folder.glob("*.onnx")]
+    assert len(files) >= 5 and sum(p.stat().st_size for p in files) <= 60_000_000
     with np.load(artifact_path("sentiment.npz")) as z:
         meta = json.loads(str(z["meta"]))
     assert set(meta["validation"]) == {"french", "english"}
