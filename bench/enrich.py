@@ -16,7 +16,8 @@ repeat). They go through in batches of 2,000, as the in-process runner sends the
   process;
 - the peak resident memory of this process (the encoder holds ~100 MB), and the peak of the
   whole process tree (this process, the forkserver and the workers, each holding its own
-  models) while the workers run, sampled from ``/proc`` every 0.2 s.
+  models) while the workers run, sampled from ``/proc`` every 0.2 s. The workers run first,
+  before this process loads any model, as under ``tocsin enrich --workers``.
 
 Set the BLAS threads with ``--threads`` (default 1, as ``Embedder``): more threads than free cores
 is far slower, and the figures move with whatever else the machine runs: say what it ran.
@@ -140,8 +141,10 @@ def main() -> None:
         flush=True,
     )
 
+    # First, while this process holds no model: the tree's peak is then what `tocsin enrich
+    # --workers` holds (its parent loads none), not that plus the models of the runs below.
+    run_workers(texts, langs, args.workers)
     if args.only_workers:
-        run_workers(texts, langs, args.workers)
         return
     models = AnalysisModels.load()
     warm = Embedder(threads=args.threads, cache_size=0)
@@ -175,7 +178,6 @@ def main() -> None:
             for i in range(0, n, BATCH)
         ],
     )
-    run_workers(texts, langs, args.workers)
     fast = AnalysisEnricher("fast", models=models)
     timed(
         "fast mode (character n-grams only, no encoder)",
