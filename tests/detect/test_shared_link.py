@@ -213,3 +213,22 @@ def test_neutral_voices_take_no_side_positive_ones_do() -> None:
     assert rings(rows) == [(EVENT, BLOG_KEY, 3)]
     rows[EVENT] = (t, [*ms, *voices([*["negative"] * 3, *["positive"] * 3])])
     assert rings(rows) == []  # half of those taking a side: a debate, not a pile-on
+
+
+def test_complaints_worded_flatly_are_critical_voices() -> None:
+    rows = link_posts(1, 24 * 9)
+    t, ms = rows[EVENT]
+
+    def voices(label: str, complaint: float) -> list[Mention]:
+        return [
+            post(f"Moi aussi, ma Duo fuit {BLOG}", minutes(t, i), label=label, author=f"c{i}")
+            .with_(links=(BLOG,), complaint=complaint)
+            for i in range(3)
+        ]
+
+    rows[EVENT] = (t, [*ms, *voices("neutral", 0.8)])  # "me too, mine leaks": a complaint
+    assert rings(rows) == [(EVENT, BLOG_KEY, 3)]
+    rows[EVENT] = (t, [*ms, *voices("neutral", 0.3)])  # below the complaint score: no side
+    assert rings(rows) == []
+    rows[EVENT] = (t, [*ms, *voices("positive", 0.8)])  # "best machine ever": not a complaint
+    assert rings(rows) == []

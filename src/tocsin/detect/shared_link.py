@@ -7,9 +7,10 @@ Input per bucket: the bucket's mentions. Each post's links (``Mention.links``) a
 A *voice* of a link is a distinct author (platform, id) of an original post or a quote linking
 to it within the last ``window`` seconds: reposts (``repost_of``) are the same voice as the
 post they repeat, and one author's several posts are one voice. A voice is negative when one of
-its posts on the link is, positive when none is and one is positive; neutral voices ("me too",
-"read this", worded flatly) and voices with no analysed post take no side. Without sentiment the
-detector stays silent.
+its posts on the link is *critical* (``Mention.critical``: read as negative, or a complaint not
+read as positive — "me too, mine leaks too" is often worded flatly and read as neutral),
+positive when none is and one is positive; other voices ("read this") and voices with no
+analysed post take no side. Without analysis the detector stays silent.
 
 *New link.* Links seen in the detector's first ``settle`` seconds (default: ``window``) are the
 watch's perennial ones (the brand's own pages, shared every day): never followed. Every other
@@ -37,7 +38,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from tocsin.detect._base import DetectError, Instant, epoch_seconds
-from tocsin.detect._evidence import at, negative, rank, signal
+from tocsin.detect._evidence import at, rank, signal
 from tocsin.detect._share import score_of
 from tocsin.domain import Mention, Signal
 from tocsin.query.normalise import normalise_link
@@ -198,8 +199,8 @@ class SharedLinkDetector:
         fresh: set[Key] = set()
         for m in posts:
             a = (m.platform, m.author.id)
-            neg = negative(m)
-            pos = m.sentiment is not None and m.sentiment.label == "positive"
+            neg = m.critical
+            pos = not neg and m.sentiment is not None and m.sentiment.label == "positive"
             v = voices.get(a)
             if v is None:
                 voices[a] = _Voice(now, now, neg, rank(m), pos)

@@ -4,6 +4,7 @@ from tocsin.domain.alert import Alert, Channel, ChannelKind
 from tocsin.domain.dead_letter import DeadLetter
 from tocsin.domain.incident import INCIDENT_STATUSES, Incident
 from tocsin.domain.mention import (
+    COMPLAINT_SCORE,
     MAX_FIELD_CHARS,
     MAX_LIST_ITEMS,
     MAX_RAW_BYTES,
@@ -19,6 +20,7 @@ from tocsin.domain.signal import SIGNAL_KINDS, Signal
 from tocsin.domain.watch import Watch, WatchKind
 
 __all__ = [
+    "COMPLAINT_SCORE",
     "INCIDENT_STATUSES",
     "MAX_FIELD_CHARS",
     "MAX_LIST_ITEMS",

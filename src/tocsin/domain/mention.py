@@ -59,6 +59,10 @@ class Sentiment:
             raise ValueError(f"sentiment label must be one of {SENTIMENT_LABELS}: {self.label!r}")
 
 
+#: Complaint score (the complaint model, 0-1) from which a post counts as a complaint.
+COMPLAINT_SCORE = 0.5
+
+
 @dataclass(frozen=True, slots=True)
 class Mention:
     """One post, comment, article or reply, on any platform.
@@ -96,6 +100,18 @@ class Mention:
     @property
     def key(self) -> tuple[str, str]:
         return (self.platform, self.native_id)
+
+    @property
+    def critical(self) -> bool | None:
+        """Whether the post speaks against the brand: read as negative, or a complaint (score at
+        least ``COMPLAINT_SCORE``) not read as positive — "me too, my machine leaks" is often
+        worded flatly, and the sentiment model calls it neutral. ``None``: not analysed."""
+        if self.sentiment is None and self.complaint is None:
+            return None
+        positive = self.sentiment is not None and self.sentiment.label == "positive"
+        if self.sentiment is not None and self.sentiment.label == "negative":
+            return True
+        return self.complaint is not None and self.complaint >= COMPLAINT_SCORE and not positive
 
     @property
     def version_time(self) -> datetime:

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Literal, Protocol
 
-from tocsin.domain import Mention
+from tocsin.domain import COMPLAINT_SCORE, Mention
 
 # -- what needs an answer ---------------------------------------------------------------------
 
@@ -94,9 +94,6 @@ COMPLAINT_WORDS = (
 NEGATIVE_WORDS = ("boycott", "ne plus jamais", "never again", "honte", "shame", "danger")
 #: Followers from which a negative post is worth an answer even without a question.
 HIGH_REACH_FOLLOWERS = 10_000
-#: Complaint score (the complaint model, 0-1) from which a post is a complaint. Keywords count
-#: too: a missed complaint costs more than one more case to close.
-COMPLAINT_SCORE = 0.5
 _QUESTION_STARTS = (
     "pourquoi",
     "comment",
@@ -160,7 +157,8 @@ def needs_answer(mention: Mention, *, negative: bool | None = None) -> Reason | 
         return None
     text = " ".join(x for x in (mention.title, mention.text) if x)
     # The complaint model counts unless the post reads as positive (on the demo week it scored
-    # "best decision this year" 0.78): a complaint is not a compliment.
+    # "best decision this year" 0.78): a complaint is not a compliment. Keywords count too: a
+    # missed complaint costs more than one more case to close.
     positive = mention.sentiment is not None and mention.sentiment.label == "positive"
     scored = mention.complaint is not None and mention.complaint >= COMPLAINT_SCORE
     if (scored and not positive) or is_complaint(text):
