@@ -16,7 +16,7 @@ A score of 1 is certain trouble and 0 is nothing unusual; ``alert`` says whether
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from tocsin.errors import TocsinError
 
@@ -49,3 +49,33 @@ class Detector(Protocol):
     def update(self, t: Instant, x: float) -> float: ...
 
     def alert(self, score: float) -> bool: ...
+
+
+class AssessThenLearn:
+    """The River calls for a detector that scores by ``assess(t, x)`` (an assessment with a
+    ``score``) and learns by ``_learn(t, x, assessment)``: one assessment per bucket, whichever
+    call is made. The detector has a ``config`` with an ``alert_score``."""
+
+    config: Any
+
+    def assess(self, t: Instant, x: Any) -> Any:
+        raise NotImplementedError
+
+    def _learn(self, t: Instant, x: Any, a: Any) -> None:
+        raise NotImplementedError
+
+    def score_one(self, t: Instant, x: Any) -> float:
+        return float(self.assess(t, x).score)
+
+    def alert(self, score: float) -> bool:
+        return score >= self.config.alert_score
+
+    def learn_one(self, t: Instant, x: Any) -> None:
+        """Learn from bucket ``t`` unless it is anomalous."""
+        self._learn(t, x, self.assess(t, x))
+
+    def update(self, t: Instant, x: Any) -> float:
+        """``score_one`` then ``learn_one``, computing the assessment once."""
+        a = self.assess(t, x)
+        self._learn(t, x, a)
+        return float(a.score)

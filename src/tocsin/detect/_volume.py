@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Literal
 
-from tocsin.detect._base import DetectError, Instant, epoch_seconds
+from tocsin.detect._base import AssessThenLearn, DetectError, Instant, epoch_seconds
 from tocsin.detect._context import ContextMemory
 from tocsin.detect._season import DAY, WEEK, Clock, DayMemory, Season, seasons_for
 from tocsin.detect._stats import SortedWindow, alpha_for, is_count, tail_surprise
@@ -222,7 +222,7 @@ class Assessment:
     context_mean: float = 0.0  # running average of the sequence loss after this bucket
 
 
-class VolumeSurgeDetector:
+class VolumeSurgeDetector(AssessThenLearn):
     """Surges (and, with ``direction``, drops) of a regular series against its seasonal
     baseline. ``step`` is the bucket width, in seconds or as a ``timedelta``; it decides which
     rhythms exist (daily below 12 hours, weekly up to a day).
@@ -410,23 +410,6 @@ class VolumeSurgeDetector:
         self, window: SortedWindow, x: float, lower: bool = False, resolution: float = 0.0
     ) -> float:
         return tail_surprise(window, x, self.config.tail, lower, resolution)
-
-    def score_one(self, t: Instant, x: float) -> float:
-        return self.assess(t, x).score
-
-    def alert(self, score: float) -> bool:
-        return score >= self.config.alert_score
-
-    # -- learning ------------------------------------------------------------------------------
-    def learn_one(self, t: Instant, x: float) -> None:
-        """Learn from bucket ``t`` unless it is anomalous (see the module docstring)."""
-        self._learn(t, x, self.assess(t, x))
-
-    def update(self, t: Instant, x: float) -> float:
-        """``score_one`` then ``learn_one``, computing the assessment once."""
-        a = self.assess(t, x)
-        self._learn(t, x, a)
-        return a.score
 
     def _learn(self, t: Instant, x: float, a: Assessment) -> None:
         cfg = self.config

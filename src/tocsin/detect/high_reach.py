@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from tocsin.detect._base import DetectError, Instant, epoch_seconds
+from tocsin.detect._base import AssessThenLearn, DetectError, Instant, epoch_seconds
 from tocsin.detect._cascade import forecast_cascade
 from tocsin.detect._evidence import followers, negative, signal
 from tocsin.detect._share import score_of
@@ -94,7 +94,7 @@ class _Root:
     loud: bool = False  # it was anomalous: never learned as a usual cascade
 
 
-class HighReachDetector:
+class HighReachDetector(AssessThenLearn):
     """``update(t, mentions) -> score``; ``observe(watch_id, t, mentions)`` gives one
     :class:`Signal` per post that rings (subject: the post's key ``platform:id``)."""
 
@@ -186,20 +186,6 @@ class HighReachDetector:
                 Candidate("cascade", key, root.author, fc.final, top_size, s, score, details)
             )
         return ReachAssessment(tuple(out), max((c.score for c in out), default=0.0))
-
-    def score_one(self, t: Instant, x: Sequence[Mention]) -> float:
-        return self.assess(t, x).score
-
-    def alert(self, score: float) -> bool:
-        return score >= self.config.alert_score
-
-    def learn_one(self, t: Instant, x: Sequence[Mention]) -> None:
-        self._learn(t, x, self.assess(t, x))
-
-    def update(self, t: Instant, x: Sequence[Mention]) -> float:
-        a = self.assess(t, x)
-        self._learn(t, x, a)
-        return a.score
 
     def _learn(self, t: Instant, x: Sequence[Mention], a: ReachAssessment) -> None:
         cfg = self.config

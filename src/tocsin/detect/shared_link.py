@@ -37,7 +37,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from tocsin.detect._base import DetectError, Instant, epoch_seconds
+from tocsin.detect._base import AssessThenLearn, DetectError, Instant, epoch_seconds
 from tocsin.detect._evidence import at, rank, signal
 from tocsin.detect._share import score_of
 from tocsin.domain import Mention, Signal
@@ -133,7 +133,7 @@ def links_of(m: Mention) -> list[tuple[str, str]]:
     return list(out.items())
 
 
-class SharedLinkDetector:
+class SharedLinkDetector(AssessThenLearn):
     """``update(t, mentions) -> score``; ``observe(watch_id, t, mentions)`` gives one
     :class:`Signal` per link that rings (subject: the normalised link)."""
 
@@ -248,20 +248,6 @@ class SharedLinkDetector:
         return LinkAssessment(
             tuple(out), self.first, self.more, max((c.score for c in out), default=0.0)
         )
-
-    def score_one(self, t: Instant, x: Sequence[Mention]) -> float:
-        return self.assess(t, x).score
-
-    def alert(self, score: float) -> bool:
-        return score >= self.config.alert_score
-
-    def learn_one(self, t: Instant, x: Sequence[Mention]) -> None:
-        self._learn(t, x, self.assess(t, x))
-
-    def update(self, t: Instant, x: Sequence[Mention]) -> float:
-        a = self.assess(t, x)
-        self._learn(t, x, a)
-        return a.score
 
     def _learn(self, t: Instant, x: Sequence[Mention], a: LinkAssessment) -> None:
         cfg = self.config
