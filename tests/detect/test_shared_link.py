@@ -232,3 +232,24 @@ def test_complaints_worded_flatly_are_critical_voices() -> None:
     assert rings(rows) == []
     rows[EVENT] = (t, [*ms, *voices("positive", 0.8)])  # "best machine ever": not a complaint
     assert rings(rows) == []
+
+
+def test_passing_on_a_critical_page_is_critical() -> None:
+    rows = link_posts(1, 24 * 9)
+    t, ms = rows[EVENT]
+    page = post(
+        "Ma machine Duo en panne au bout de trois semaines, et le SAV ne répond pas.",
+        minutes(t, 1), label="negative", author="blogger",
+    ).with_(title="Cafélia Duo : trois semaines", url=BLOG)  # fmt: skip
+    flat = [
+        post(f"Lisez ça {BLOG}", minutes(t, 10 + i), label="neutral", author=f"r{i}")
+        .with_(links=(BLOG,))
+        for i in range(2)
+    ]
+    rows[EVENT] = (t, [*ms, *flat])
+    assert rings(rows) == []  # two flat shares: no side taken
+    rows[EVENT] = (t, [*ms, page, *flat])
+    assert rings(rows) == [(EVENT, BLOG_KEY, 3)]  # the page's author and the two who pass it on
+    happy = post("Ma Duo est parfaite, merci !", minutes(t, 1), label="positive", author="blogger")
+    rows[EVENT] = (t, [*ms, happy.with_(title="Cafélia Duo", url=BLOG), *flat])
+    assert rings(rows) == []  # a happy page passed on is not criticism

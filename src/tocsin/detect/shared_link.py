@@ -12,6 +12,12 @@ read as positive — "me too, mine leaks too" is often worded flatly and read as
 positive when none is and one is positive; other voices ("read this") and voices with no
 analysed post take no side. Without analysis the detector stays silent.
 
+*Pages.* A post with a title and its own address (an article, a blog post, a forum thread) is a
+page: when a link leads to a page the watch has read in the window, the page's author is a voice
+of the link, and if the page is critical, passing it on without praise is critical too ("read
+this <link>" spreads the page's complaint). Pages are remembered for ``window`` seconds (at most
+``max_links``).
+
 *New link.* Links seen in the detector's first ``settle`` seconds (default: ``window``) are the
 watch's perennial ones (the brand's own pages, shared every day): never followed. Every other
 link is followed while it has a voice in the window (at most ``max_links``, the least recently
@@ -87,6 +93,14 @@ class _Voice:
     positive: bool = False  # not negative, and one of its posts positive
 
 
+@dataclass(frozen=True)
+class _Page:
+    at: float  # bucket (epoch seconds) it was read in
+    author: Key
+    critical: bool
+    best: Rank
+
+
 @dataclass
 class _Link:
     seen: float  # bucket it was first seen in
@@ -123,6 +137,15 @@ class LinkAssessment:
     score: float
 
 
+def page_of(m: Mention, now: float) -> tuple[str, _Page] | None:
+    """``(normalised address, page)`` if ``m`` is an analysed page (title and own address)."""
+    critical = m.critical
+    if m.title is None or m.url is None or m.repost_of is not None or critical is None:
+        return None
+    link = normalise_link(m.url)
+    return (link, _Page(now, (m.platform, m.author.id), critical, rank(m))) if link else None
+
+
 def links_of(m: Mention) -> list[tuple[str, str]]:
     """A post's distinct links, ``(normalised, as written)``, in order."""
     out: dict[str, str] = {}
@@ -142,6 +165,7 @@ class SharedLinkDetector(AssessThenLearn):
         self.start: float | None = None  # the first bucket seen
         self.links: dict[str, _Link] = {}  # followed, least recently shared first
         self.perennial: dict[str, None] = {}  # seen while settling (an ordered set)
+        self.pages: dict[str, _Page] = {}  # pages read in the window, oldest first
         # decayed history of forgotten links
         self.learned = 0.0  # links
         self.with_negative = 0.0  # links with a negative voice
@@ -185,11 +209,21 @@ class SharedLinkDetector(AssessThenLearn):
                 out.setdefault(link, (url, []))[1].append(m)
         return out
 
+    def _pages(self, now: float, x: Sequence[Mention]) -> dict[str, _Page]:
+        """The pages read in the window as of ``now``, with the bucket's (a copy)."""
+        horizon = now - self.config.window
+        pages = {k: p for k, p in self.pages.items() if p.at >= horizon}
+        for m in x:
+            found = page_of(m, now)
+            if found is not None:
+                pages[found[0]] = found[1]
+        return pages
+
     def _merged(
-        self, link: _Link | None, now: float, posts: Sequence[Mention]
+        self, link: _Link | None, now: float, posts: Sequence[Mention], page: _Page | None = None
     ) -> tuple[dict[Key, _Voice], set[Key]]:
         """The link's voices in the window as of ``now`` with the bucket's posts (a copy), and
-        the voices that became negative in this bucket."""
+        the voices that became negative in this bucket. ``page``: the page the link leads to."""
         horizon = now - self.config.window
         voices = {
             a: _Voice(v.first, v.last, v.negative, v.best, v.positive)
@@ -197,10 +231,17 @@ class SharedLinkDetector(AssessThenLearn):
             if v.last >= horizon
         }
         fresh: set[Key] = set()
+        if page is not None and page.author not in voices:
+            voices[page.author] = _Voice(page.at, page.at, page.critical, page.best)
+            if page.critical:
+                fresh.add(page.author)
+        spreads = page is not None and page.critical
         for m in posts:
             a = (m.platform, m.author.id)
             neg = m.critical
             pos = not neg and m.sentiment is not None and m.sentiment.label == "positive"
+            if neg is False and spreads and not pos:
+                neg = True  # passing a critical page on, without praise
             v = voices.get(a)
             if v is None:
                 voices[a] = _Voice(now, now, neg, rank(m), pos)
@@ -224,11 +265,12 @@ class SharedLinkDetector(AssessThenLearn):
         if not math.isfinite(now):
             raise DetectError(f"bucket time must be finite, not {t!r}")
         out = []
+        pages = self._pages(now, x)
         for link, (url, posts) in self._posts(x).items():
             followed = self.links.get(link)
             if followed is None and (link in self.perennial or self._settling(now)):
                 continue
-            voices, fresh = self._merged(followed, now, posts)
+            voices, fresh = self._merged(followed, now, posts, pages.get(link))
             if not fresh:
                 continue
             neg = [v for v in voices.values() if v.negative]
@@ -256,6 +298,7 @@ class SharedLinkDetector(AssessThenLearn):
             self.start = now
         settling = self._settling(now)
         loud = {c.link for c in a.candidates if c.surprise > cfg.protect}
+        pages = self._pages(now, x)
         for link, (url, posts) in self._posts(x).items():
             if link in self.perennial:
                 continue
@@ -267,11 +310,12 @@ class SharedLinkDetector(AssessThenLearn):
                         del self.perennial[next(iter(self.perennial))]
                     continue
                 followed = _Link(now, url)
-            followed.voices, _ = self._merged(followed, now, posts)
+            followed.voices, _ = self._merged(followed, now, posts, pages.get(link))
             k = sum(bool(v.negative) for v in followed.voices.values())
             followed.peak = max(followed.peak, k)
             followed.loud = followed.loud or link in loud
             self.links[link] = followed
+        self.pages = dict(list(pages.items())[-cfg.max_links :])
         horizon = now - cfg.window
         while self.links:
             link, followed = next(iter(self.links.items()))
