@@ -149,3 +149,16 @@ def test_the_watch_learns_its_cascades_timescale() -> None:
     assert len(d.timescales) >= 10 and not d.roots
     centre, _ = d.timescale_prior()
     assert 450 <= centre <= 1800
+
+
+def test_reposts_a_post_already_had_when_first_seen_are_not_timed() -> None:
+    t0, t1 = bucket_times(2)
+    d = HighReachDetector()
+    root = post("pas terrible", t0, label="negative", followers=5_000)
+    first = root.with_(metrics=root.metrics.__class__(reposts=6))
+    assert d.observe("w", t0, [first]) == []  # 6 reposts, times unknown: no forecast (was 4e14)
+    assert d.roots[root.key].base == 6 and d.roots[root.key].times == []
+    again = root.with_(metrics=root.metrics.__class__(reposts=400), edited_at=t1)
+    (s,) = d.observe("w", t1, [again])  # 394 more within the hour: those are timed
+    assert s.details["view"] == "cascade" and s.details["reposts_seen"] == 394
+    assert s.observed is not None and 400 <= s.observed < 10_000

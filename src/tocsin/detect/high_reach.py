@@ -90,6 +90,9 @@ class _Root:
     created: float  # epoch seconds
     author: Key
     times: list[float] = field(default_factory=list)  # repost times, seconds after the post
+    # reposts it already had when first seen: part of its size, but their times are unknown
+    # (all at the first sight, they made the forecast explode: 4e14 for 5 reposts)
+    base: int = 0
     rung: bool = False  # it rang: no longer scored
     loud: bool = False  # it was anomalous: never learned as a usual cascade
 
@@ -118,13 +121,17 @@ class HighReachDetector(AssessThenLearn):
             root = roots.get(m.key)
             count = m.metrics.reposts
             if root is not None and count is not None:
-                known = len(root.times) + len(found.get(m.key, ()))
+                known = root.base + len(root.times) + len(found.get(m.key, ()))
                 found.setdefault(m.key, []).extend([t] * max(0, count - known))
         return found
 
     def _new_roots(self, x: Sequence[Mention]) -> dict[Key, _Root]:
         return {
-            m.key: _Root(m.created_at.timestamp(), (m.platform, m.author.id))
+            m.key: _Root(
+                m.created_at.timestamp(),
+                (m.platform, m.author.id),
+                base=max(0, m.metrics.reposts or 0),
+            )
             for m in x
             if negative(m) and m.key not in self.roots
         }
@@ -174,7 +181,8 @@ class HighReachDetector(AssessThenLearn):
                 continue
             times = sorted([*root.times, *(max(0.0, s - root.created) for s in new)])
             fc = forecast_cascade(times, times[-1], timescale=self.timescale_prior())
-            s = self._surprise(self.sizes, fc.final, cfg.min_cascade, cfg.min_cascades)
+            final = root.base + fc.final
+            s = self._surprise(self.sizes, final, cfg.min_cascade, cfg.min_cascades)
             details = (
                 ("reposts_seen", fc.seen),
                 ("branching", round(fc.branching, 3)),
@@ -182,9 +190,7 @@ class HighReachDetector(AssessThenLearn):
                 ("timescale_minutes", round(fc.timescale / 60.0, 1)),
             )
             score = score_of(s, cfg.surprise_half)
-            out.append(
-                Candidate("cascade", key, root.author, fc.final, top_size, s, score, details)
-            )
+            out.append(Candidate("cascade", key, root.author, final, top_size, s, score, details))
         return ReachAssessment(tuple(out), max((c.score for c in out), default=0.0))
 
     def _learn(self, t: Instant, x: Sequence[Mention], a: ReachAssessment) -> None:
@@ -210,8 +216,8 @@ class HighReachDetector(AssessThenLearn):
             if root.created >= now - cfg.horizon and len(self.roots) <= cfg.max_roots:
                 break  # roots are in arrival order: the rest are younger
             del self.roots[key]
-            if root.times and not root.loud:
-                self.sizes.update(math.log10(1.0 + len(root.times)))
+            if (root.times or root.base) and not root.loud:
+                self.sizes.update(math.log10(1.0 + root.base + len(root.times)))
                 if len(root.times) >= _FIT_REPOSTS:
                     ended = now - root.created  # seconds: no repost since, it is over
                     fc = forecast_cascade(root.times, ended, timescale=self.timescale_prior())
