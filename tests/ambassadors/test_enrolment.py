@@ -121,3 +121,20 @@ def test_enrolment_is_refused_once_the_country_is_excluded(store: SQLiteStore) -
     assert enrolment.consents(store.db, a.id) == []
     with pytest.raises(Conflict, match="not excluded"):
         enrolment.allow_country(store.db, "FR", "admin")
+
+
+def test_posts_stored_before_the_enrolment_but_dated_after_it_are_listed(
+    store: SQLiteStore,
+) -> None:
+    who = author(301)
+    early = post(who, "avant", T0 - timedelta(hours=1))
+    late = post(who, "après", T0 + timedelta(minutes=5))  # stored first, dated after (clocks)
+    write(store, [early, late])
+    a = enrolment.invite(store.db, "x", who.id, "manager", country="FR", now=T0)
+    enrolment.enrol(store.db, a.id, CONSENT, "v3", "manager", now=T0)
+    listed = store.db.execute(
+        "SELECT m.native_id FROM ambassador_posts p JOIN mentions m ON m.id = p.mention_id "
+        "WHERE p.author_id = ?",
+        (who.id,),
+    ).fetchall()
+    assert listed == [(late.native_id,)]  # the earlier one could never count anyway

@@ -270,6 +270,15 @@ def enrol(
             "WHERE id = ?",
             (us(now), int(show_name), a.id),
         )
+        # The writer lists an ambassador's posts as they are written; posts stored earlier but
+        # dated from the enrolment on (clocks differ, imports race) are listed here, through
+        # the index by time: only posts dated from now on are read.
+        db.execute(
+            "INSERT OR IGNORE INTO ambassador_posts (platform, author_id, mention_id) "
+            "SELECT platform, author_id, id FROM mentions "
+            "WHERE created_at >= ? AND platform = ? AND author_id = ?",
+            (us(now), a.platform, a.author_id),
+        )
         audit.record(
             db,
             actor,
