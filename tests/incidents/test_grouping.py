@@ -183,7 +183,8 @@ def test_one_post_alone_does_not_open_an_incident_at_once() -> None:
     tr = IncidentTracker("acme", COLD)
     big_post = sig(5, 0.9, kind="high_reach", subject="x:1")
     assert tick(tr, 5.5, big_post) == []  # one alert per post is what incidents avoid
-    assert tick(tr, 6.5, sig(6, 0.9, kind="high_reach", subject="x:2"))[0][0] == "opened"
+    assert tick(tr, 6.5, sig(6, 0.9, kind="high_reach", subject="x:2")) == []  # another post
+    assert tick(tr, 7.5, sig(7, 0.9, kind="high_reach", subject="x:1"))[0][0] == "opened"
     other = IncidentTracker("acme", COLD)
     opened = tick(other, 5.5, big_post, sig(5, 0.45))  # with a second kind: at once
     assert opened[0][:2] == ("opened", "acme-20261102T0500")

@@ -263,12 +263,19 @@ class IncidentTracker:
         if inc is None:
             spread = max((_spread(x) for x in sigs if x.kind in cfg.spread_kinds), default=0)
             # One post's signal (a high-reach post) never opens alone at once: one alert per
-            # post is what incidents are for avoiding. Two kinds, or a second bucket, do.
+            # post is what incidents are for avoiding. Two kinds do, or the same post in a
+            # second bucket (two big accounts' unrelated complaints an hour apart are two
+            # cases for the inbox, not one story).
             strong = max(
                 (x.score for x in sigs if x.kind not in cfg.single_post_kinds), default=0.0
             )
             if len(kinds) > 1:
                 strong = max_score
+            elif kinds[0] in cfg.single_post_kinds:
+                per_post: dict[str, set[int]] = {}
+                for _, subject, b in story.signals:
+                    per_post.setdefault(subject, set()).add(b)
+                buckets = max(len(bs) for bs in per_post.values())
             if max(buckets, spread) < cfg.persistence and strong < cfg.strong_score:
                 return None
             onset = self.start_of(story.onset)
