@@ -124,3 +124,17 @@ def test_offsets_example() -> None:
     norm, offsets = normalise_with_offsets("Écœurée\u200b!")
     assert norm == "ecoeuree!"
     assert offsets == [0, 1, 2, 2, 3, 4, 5, 6, 8]
+
+
+def test_links_lose_their_tracking_parameters_not_the_page() -> None:
+    from tocsin.query.normalise import normalise_link
+
+    page = normalise_link("https://www.carnet.fr/2026/duo-en-panne/")
+    for shared in (
+        "https://carnet.fr/2026/duo-en-panne?utm_source=newsletter&utm_medium=email",
+        "http://WWW.carnet.fr/2026/duo-en-panne/?fbclid=IwAR0abc#comments",
+        "carnet.fr/2026/duo-en-panne?UTM_Campaign=x&igshid=1",
+    ):
+        assert normalise_link(shared) == page == "carnet.fr/2026/duo-en-panne"
+    assert normalise_link("https://youtube.com/watch?v=a1&utm_source=x") == "youtube.com/watch?v=a1"
+    assert normalise_link("https://shop.fr/p?id=2") != normalise_link("https://shop.fr/p?id=3")

@@ -160,11 +160,33 @@ def normalise_with_offsets(text: str) -> tuple[str, list[int]]:
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 
 
+#: Query parameters that track who shared a link, not which page it is: dropped, so the same
+#: page shared from a newsletter, an app and a campaign is one link.
+TRACKING_PARAMETERS = frozenset(
+    {"fbclid", "gclid", "dclid", "msclkid", "igshid", "mc_cid", "mc_eid", "ref_src", "ref_url"}
+)
+
+
+def _page_query(query: str) -> str:
+    kept = [
+        p
+        for p in query.split("&")
+        if p
+        and not (p.split("=", 1)[0].lower().startswith("utm_"))
+        and p.split("=", 1)[0].lower() not in TRACKING_PARAMETERS
+    ]
+    return "&".join(kept)
+
+
 def normalise_link(url: str) -> str:
-    """Links compared without scheme, ``www.``, trailing slash or fragment, host in lower case
-    (the query string is kept: it often names the page, ``watch?v=…``)."""
+    """Links compared without scheme, ``www.``, trailing slash, fragment or tracking parameters
+    (``utm_*``, ``fbclid``… see ``TRACKING_PARAMETERS``), host in lower case; the rest of the
+    query string is kept: it often names the page, ``watch?v=…``."""
     u = _SCHEME.sub("", url.strip())
-    u = u.split("#", 1)[0].rstrip("/")
+    u = u.split("#", 1)[0]
+    u, sep, query = u.partition("?")
+    query = _page_query(query) if sep else ""
+    u = u.rstrip("/") + ("?" + query if query else "")
     host, sep, rest = u.partition("/")
     host = host.lower().removeprefix("www.")
     return host + sep + rest
