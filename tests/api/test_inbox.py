@@ -252,3 +252,31 @@ def test_ids_out_of_range_are_400s(team: dict[Role, Signed]) -> None:
     assert viewer.get("/api/cases/0").status_code == 400
     assert team[Role.MANAGER].client.get(f"/api/audit?before={2**70}").status_code == 400
     assert viewer.get(f"/cases/{2**70}").status_code == 400
+
+
+def test_triage_leaves_posts_only_about_a_competitor_or_a_topic(tmp_path: Any) -> None:
+    from tests.factories import mention
+    from tocsin.api.routes.inbox import triage_recent
+    from tocsin.domain import Watch, WatchKind
+    from tocsin.engine.pipeline import Pipeline
+    from tocsin.store.sqlite import SQLiteStore
+
+    store = SQLiteStore(tmp_path / "t.db")
+    store.migrate()
+    watches = [
+        Watch("acme", "acme"),
+        Watch("rival", "rival", kind=WatchKind.COMPETITOR),
+        Watch("coffee", "coffee", kind=WatchKind.TOPIC),
+    ]
+    for w in watches:
+        store.put_watch(w)
+    posts = [
+        mention(1, "has anyone tried the new rival app?"),
+        mention(2, "best coffee in town?"),
+        mention(3, "acme or rival, which coffee?"),  # ours too: we answer
+        mention(4, "is acme open on sunday?"),
+    ]
+    store.write(Pipeline(store.list_watches()).process(posts))
+    opened = triage_recent(store, "cm", "2000-01-01", None, 100)
+    assert sorted(c.native_id for c in opened) == ["1003", "1004"]
+    store.close()

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Literal, Protocol
 
-from tocsin.domain import COMPLAINT_SCORE, Mention
+from tocsin.domain import COMPLAINT_SCORE, Mention, WatchKind
 
 # -- what needs an answer ---------------------------------------------------------------------
 
@@ -94,6 +94,8 @@ COMPLAINT_WORDS = (
 NEGATIVE_WORDS = ("boycott", "ne plus jamais", "never again", "honte", "shame", "danger")
 #: Followers from which a negative post is worth an answer even without a question.
 HIGH_REACH_FOLLOWERS = 10_000
+#: Watches whose posts the brand answers; competitor and topic watches are for listening.
+ANSWERED_KINDS = frozenset({WatchKind.BRAND, WatchKind.CAMPAIGN})
 _QUESTION_STARTS = (
     "pourquoi",
     "comment",

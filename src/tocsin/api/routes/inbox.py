@@ -56,7 +56,14 @@ from tocsin.api.settings import ServerSettings
 from tocsin.export import PARQUET_MEDIA_TYPE, ColumnType, parquet_bytes, write_csv
 from tocsin.respond import audit, cases, moderation, replies
 from tocsin.respond.errors import Conflict
-from tocsin.respond.rules import DEFAULT_SLA, Reason, Status, is_own_account, own_handles
+from tocsin.respond.rules import (
+    ANSWERED_KINDS,
+    DEFAULT_SLA,
+    Reason,
+    Status,
+    is_own_account,
+    own_handles,
+)
 from tocsin.store.base import SearchQuery
 from tocsin.store.sqlite import SQLiteStore
 
@@ -263,8 +270,16 @@ def triage_recent(
     ``limit`` mentions looked at), each due after the SLA of its watches (``settings``;
     without them, 24 hours)."""
     query = SearchQuery(since=parse_time(since), watch_id=watch or None, limit=limit)
-    own = own_handles(w.query for w in store.list_watches())
-    found = [i for i in store.search(query) if not is_own_account(i.mention.author.handle, own)]
+    watches = store.list_watches()
+    own = own_handles(w.query for w in watches)
+    # The brand answers what is said about it: a post only in competitor or topic watches is
+    # for listening ("has anyone tried Brewster's new app?" is not Cafélia's to answer).
+    ours = {w.id for w in watches if w.kind in ANSWERED_KINDS}
+    found = [
+        i
+        for i in store.search(query)
+        if ours.intersection(i.watch_ids) and not is_own_account(i.mention.author.handle, own)
+    ]
     slas: dict[tuple[str, str], timedelta] = {
         i.mention.key: settings.sla_for(i.watch_ids) if settings else DEFAULT_SLA for i in found
     }
