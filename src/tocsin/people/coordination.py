@@ -155,8 +155,12 @@ def near_identical_groups(posts: Sequence[Mention], rules: CoordinationRules) ->
             sets[i] = shingles(tokens)
     groups = _Groups(len(posts))
     buckets: dict[tuple[int, bytes], list[int]] = {}
+    signatures: dict[frozenset[str], np.ndarray] = {}  # copies and templates repeat their text
     for i, items in sets.items():
-        signature = minhash(items)
+        key = frozenset(items)
+        signature = signatures.get(key)
+        if signature is None:
+            signature = signatures[key] = minhash(items)
         for band in range(_BANDS):
             chunk = signature[band * _ROWS : (band + 1) * _ROWS].tobytes()
             buckets.setdefault((band, chunk), []).append(i)

@@ -308,7 +308,7 @@ class SQLitePeople:
         an account has been heard (for coordination signals), from its profiles as last
         updated: the earliest first post and the most posts of any one watch."""
         secret = self.secret()
-        by_key = {author_key(secret, *account): account for account in accounts}
+        by_key = {author_key(secret, *account): account for account in dict.fromkeys(accounts)}
         out: dict[tuple[str, str], tuple[int, int]] = {}
         key_list = list(by_key)
         for start in range(0, len(key_list), _LOOKUP_CHUNK):
