@@ -209,15 +209,15 @@ class SharedLinkDetector(AssessThenLearn):
                 out.setdefault(link, (url, []))[1].append(m)
         return out
 
-    def _pages(self, now: float, x: Sequence[Mention]) -> dict[str, _Page]:
-        """The pages read in the window as of ``now``, with the bucket's (a copy)."""
-        horizon = now - self.config.window
-        pages = {k: p for k, p in self.pages.items() if p.at >= horizon}
-        for m in x:
-            found = page_of(m, now)
-            if found is not None:
-                pages[found[0]] = found[1]
-        return pages
+    @staticmethod
+    def _bucket_pages(now: float, x: Sequence[Mention]) -> dict[str, _Page]:
+        return dict(found for m in x if (found := page_of(m, now)) is not None)
+
+    def _page(self, link: str, now: float, bucket_pages: dict[str, _Page]) -> _Page | None:
+        """The page ``link`` leads to, if the watch read it in the window (this bucket's
+        first); looked up, not copied: the open bucket is scored at every tick."""
+        page = bucket_pages.get(link) or self.pages.get(link)
+        return page if page is not None and page.at >= now - self.config.window else None
 
     def _merged(
         self, link: _Link | None, now: float, posts: Sequence[Mention], page: _Page | None = None
@@ -265,12 +265,12 @@ class SharedLinkDetector(AssessThenLearn):
         if not math.isfinite(now):
             raise DetectError(f"bucket time must be finite, not {t!r}")
         out = []
-        pages = self._pages(now, x)
+        pages = self._bucket_pages(now, x)
         for link, (url, posts) in self._posts(x).items():
             followed = self.links.get(link)
             if followed is None and (link in self.perennial or self._settling(now)):
                 continue
-            voices, fresh = self._merged(followed, now, posts, pages.get(link))
+            voices, fresh = self._merged(followed, now, posts, self._page(link, now, pages))
             if not fresh:
                 continue
             neg = [v for v in voices.values() if v.negative]
@@ -298,7 +298,7 @@ class SharedLinkDetector(AssessThenLearn):
             self.start = now
         settling = self._settling(now)
         loud = {c.link for c in a.candidates if c.surprise > cfg.protect}
-        pages = self._pages(now, x)
+        pages = self._bucket_pages(now, x)
         for link, (url, posts) in self._posts(x).items():
             if link in self.perennial:
                 continue
@@ -310,12 +310,19 @@ class SharedLinkDetector(AssessThenLearn):
                         del self.perennial[next(iter(self.perennial))]
                     continue
                 followed = _Link(now, url)
-            followed.voices, _ = self._merged(followed, now, posts, pages.get(link))
+            followed.voices, _ = self._merged(followed, now, posts, self._page(link, now, pages))
             k = sum(bool(v.negative) for v in followed.voices.values())
             followed.peak = max(followed.peak, k)
             followed.loud = followed.loud or link in loud
             self.links[link] = followed
-        self.pages = dict(list(pages.items())[-cfg.max_links :])
+        for link, page in pages.items():
+            self.pages.pop(link, None)  # re-inserted last: oldest first stays true
+            self.pages[link] = page
+        while self.pages:  # the oldest: expired, or beyond the cap
+            link, page = next(iter(self.pages.items()))
+            if page.at >= now - cfg.window and len(self.pages) <= cfg.max_links:
+                break
+            del self.pages[link]
         horizon = now - cfg.window
         while self.links:
             link, followed = next(iter(self.links.items()))
