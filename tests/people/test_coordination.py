@@ -3,15 +3,27 @@ called coordination, and the wording stays "possible coordination"."""
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 from datetime import datetime, timedelta
 
+import numpy as np
+
 from tests.people.stored import BURST, T0, conversation, store_with
+from tocsin.demo.config import DemoConfig
+from tocsin.demo.stream import generate
 from tocsin.domain import Author, Mention
 from tocsin.people.coordination import (
+    _A,
+    _B,
+    _BANDS,
+    _PRIME,
+    _ROWS,
     CoordinationRules,
     coordination_signals,
     link_key,
     minhash,
+    minhashes,
     near_identical_groups,
     shingles,
     words,
@@ -103,3 +115,91 @@ def test_normalisation_and_similarity() -> None:
     sig_a, sig_c = minhash(a), minhash(c)
     assert (sig_a == minhash(b)).all() and (sig_a == sig_c).mean() < 0.2
     assert link_key("HTTPS://www.Acme.com/a/b/?q=1") == "acme.com/a/b"
+
+
+# -- the grouping equals the plain computation it replaced (one MinHash per post, every
+# -- candidate compared with its bucket's first post) ---------------------------------------
+
+
+def _reference_minhash(items: set[str]) -> np.ndarray:
+    base = np.array(
+        [int.from_bytes(hashlib.blake2b(s.encode(), digest_size=4).digest(), "big") for s in items],
+        dtype=np.uint64,
+    )
+    values = (base[:, None] * _A[None, :] + _B[None, :]) % np.uint64(_PRIME)
+    result: np.ndarray = values.min(axis=0)
+    return result
+
+
+def _reference_groups(posts: list[Mention], rules: CoordinationRules) -> list[list[int]]:
+    sets: dict[int, set[str]] = {}
+    for i, m in enumerate(posts):
+        if m.repost_of:
+            continue
+        tokens = words(m.text)
+        if len(tokens) >= rules.min_words:
+            sets[i] = shingles(tokens)
+    parent = list(range(len(posts)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    buckets: dict[tuple[int, bytes], list[int]] = {}
+    for i, items in sets.items():
+        signature = _reference_minhash(items)
+        for band in range(_BANDS):
+            chunk = signature[band * _ROWS : (band + 1) * _ROWS].tobytes()
+            buckets.setdefault((band, chunk), []).append(i)
+    for members in buckets.values():
+        first = members[0]
+        for other in members[1:]:
+            a, b = sets[first], sets[other]
+            if len(a & b) / len(a | b) >= rules.similarity:
+                x, y = find(first), find(other)
+                parent[max(x, y)] = min(x, y)
+    found: dict[int, list[int]] = {}
+    for i in sets:
+        found.setdefault(find(i), []).append(i)
+    return [g for g in found.values() if len(g) > 1]
+
+
+def _seeded_corpus(seed: int, n: int) -> list[Mention]:
+    """Templates with a few words swapped (similarities on both sides of 0.7), exact copies,
+    reposts, short posts, all shuffled."""
+    rng = np.random.default_rng(seed)
+    vocab = [f"w{k}" for k in range(60)]
+    templates = [list(rng.choice(vocab, size=int(rng.integers(5, 16)))) for _ in range(40)]
+    posts = []
+    for i in range(n):
+        tokens = list(templates[int(rng.integers(len(templates)))])
+        for _ in range(int(rng.integers(0, 4))):
+            tokens[int(rng.integers(len(tokens)))] = str(rng.choice(vocab))
+        if rng.random() < 0.1:
+            tokens = tokens[:3]
+        at = BURST + timedelta(seconds=int(rng.integers(0, 3600)))
+        repost = "1" if rng.random() < 0.05 else None
+        posts.append(_post(i, f"a{rng.integers(50)}", " ".join(tokens), at, repost_of=repost))
+    return posts
+
+
+def test_minhashes_equal_one_minhash_per_set() -> None:
+    sets = [shingles(m.text.split()) for m in _seeded_corpus(1, 300)]
+    expected = np.stack([_reference_minhash(s) for s in sets])
+    assert (minhashes(sets, chunk=50) == expected).all()  # chunks cut between and inside sets
+    assert (minhashes(sets) == expected).all()
+    assert (minhash(sets[0]) == expected[0]).all()
+
+
+def test_grouping_equals_the_plain_computation() -> None:
+    for seed in range(4):
+        posts = _seeded_corpus(seed, 1500)
+        for similarity in (0.5, 0.7, 0.9, 1.0, 1.5):
+            rules = CoordinationRules(similarity=similarity)
+            assert near_identical_groups(posts, rules) == _reference_groups(posts, rules)
+    demo, _ = generate(DemoConfig(days=2, seed=7))
+    posts = list(itertools.islice(demo, 4000))
+    rules = CoordinationRules()
+    expected = _reference_groups(posts, rules)
+    assert expected and near_identical_groups(posts, rules) == expected

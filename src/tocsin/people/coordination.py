@@ -38,7 +38,7 @@ import hashlib
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -112,13 +112,37 @@ def shingles(tokens: Sequence[str], size: int = 3) -> set[str]:
 
 def minhash(items: set[str]) -> np.ndarray:
     """64 min-hashes of a set of strings (universal hashing of a 32-bit hash of each)."""
-    base = np.array(
-        [int.from_bytes(hashlib.blake2b(s.encode(), digest_size=4).digest(), "big") for s in items],
-        dtype=np.uint64,
-    )
-    values = (base[:, None] * _A[None, :] + _B[None, :]) % np.uint64(_PRIME)
-    result: np.ndarray = values.min(axis=0)
-    return result
+    return minhashes([items])[0]
+
+
+def _base_hash(item: str) -> int:
+    return int.from_bytes(hashlib.blake2b(item.encode(), digest_size=4).digest(), "big")
+
+
+def minhashes(sets: Sequence[Collection[str]], *, chunk: int = 16_384) -> np.ndarray:
+    """``minhash`` of each of ``sets`` (none empty), as rows: each distinct string is hashed
+    once, and the universal hashes of about ``chunk`` strings are reduced at a time."""
+    known: dict[str, int] = {}
+    bases: list[int] = []
+    for items in sets:
+        for s in items:
+            base = known.get(s)
+            if base is None:
+                base = known[s] = _base_hash(s)
+            bases.append(base)
+    sizes = np.fromiter((len(items) for items in sets), dtype=np.int64, count=len(sets))
+    ends = np.cumsum(sizes)
+    starts = ends - sizes
+    values = np.array(bases, dtype=np.uint64)
+    out = np.empty((len(sets), _NUM_PERM), dtype=np.uint64)
+    first = 0
+    while first < len(sets):
+        last = max(first + 1, int(np.searchsorted(ends, starts[first] + chunk, "right")))
+        lo, hi = int(starts[first]), int(ends[last - 1])
+        hashed = (values[lo:hi, None] * _A[None, :] + _B[None, :]) % np.uint64(_PRIME)
+        out[first:last] = np.minimum.reduceat(hashed, starts[first:last] - lo, axis=0)
+        first = last
+    return out
 
 
 def link_key(url: str) -> str:
@@ -145,37 +169,62 @@ class _Groups:
 
 
 def near_identical_groups(posts: Sequence[Mention], rules: CoordinationRules) -> list[list[int]]:
-    """Indices of ``posts`` grouped by near-identical text (singletons left out)."""
-    sets: dict[int, set[str]] = {}
+    """Indices of ``posts`` grouped by near-identical text (singletons left out), smallest
+    index first in each group and groups by their smallest index.
+
+    Posts are banded by MinHash; in each band's bucket, every post is compared with the
+    bucket's first post (smallest index) and joined to it at ``similarity`` or more. Copies
+    and templates repeat their text, so the work is done once per distinct set of shingles
+    ("a set" below), which gives the same groups: a post joins its bucket's first post exactly
+    when its set is that post's set (similarity 1) or similar enough to it, so the posts of a
+    set are either all grouped together or each left alone."""
+    index: dict[frozenset[str], int] = {}
+    sets: list[frozenset[str]] = []
+    members: list[list[int]] = []  # posts of each set, ascending (sets by their first post)
     for i, m in enumerate(posts):
         if m.repost_of:
             continue
         tokens = words(m.text)
-        if len(tokens) >= rules.min_words:
-            sets[i] = shingles(tokens)
-    groups = _Groups(len(posts))
-    buckets: dict[tuple[int, bytes], list[int]] = {}
-    signatures: dict[frozenset[str], np.ndarray] = {}  # copies and templates repeat their text
-    for i, items in sets.items():
-        key = frozenset(items)
-        signature = signatures.get(key)
-        if signature is None:
-            signature = signatures[key] = minhash(items)
-        for band in range(_BANDS):
-            chunk = signature[band * _ROWS : (band + 1) * _ROWS].tobytes()
-            buckets.setdefault((band, chunk), []).append(i)
-    for members in buckets.values():
-        first = members[0]
-        for other in members[1:]:
-            if groups.find(first) == groups.find(other):
-                continue
-            a, b = sets[first], sets[other]
-            if len(a & b) / len(a | b) >= rules.similarity:
-                groups.union(first, other)
+        if len(tokens) < rules.min_words:
+            continue
+        key = frozenset(shingles(tokens))
+        s = index.get(key)
+        if s is None:
+            s = index[key] = len(sets)
+            sets.append(key)
+            members.append([])
+        members[s].append(i)
+    if not sets or rules.similarity > 1:  # not even a copy is similar enough
+        return []
+    signatures = minhashes(sets)
+    groups = _Groups(len(sets))
+    joined = np.zeros(len(sets), dtype=bool)  # the set's posts are joined together
+    for band in range(_BANDS):
+        chunk = np.ascontiguousarray(signatures[:, band * _ROWS : (band + 1) * _ROWS])
+        keys = chunk.view(np.dtype((np.void, chunk.itemsize * _ROWS))).ravel()
+        _, firsts, bucket, counts = np.unique(
+            keys, return_index=True, return_inverse=True, return_counts=True
+        )
+        joined[firsts] = True  # a bucket's first post joins the other copies of its text
+        shared = np.flatnonzero(counts[bucket.ravel()] > 1)  # sets in buckets of 2 sets or more
+        if not len(shared):
+            continue
+        order = shared[np.argsort(bucket.ravel()[shared], kind="stable")]
+        ids = bucket.ravel()[order]
+        starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
+        for together in np.split(order, starts[1:]):
+            first = int(together[0])
+            for other in together[1:].tolist():
+                if groups.find(first) == groups.find(other):
+                    continue
+                a, b = sets[first], sets[other]
+                if len(a & b) / len(a | b) >= rules.similarity:
+                    groups.union(first, other)
+                    joined[other] = True
     found: dict[int, list[int]] = {}
-    for i in sets:
-        found.setdefault(groups.find(i), []).append(i)
-    return [g for g in found.values() if len(g) > 1]
+    for s in np.flatnonzero(joined).tolist():
+        found.setdefault(groups.find(s), []).extend(members[s])
+    return sorted((sorted(g) for g in found.values() if len(g) > 1), key=lambda g: g[0])
 
 
 def _bursts(indices: list[int], posts: Sequence[Mention], gap: timedelta) -> list[list[int]]:
