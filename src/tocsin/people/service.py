@@ -7,6 +7,8 @@ Every function here reads the store; the rules live in the pure modules (``segme
 
 from __future__ import annotations
 
+import threading
+import weakref
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -44,6 +46,20 @@ def identities(store: SQLiteStore, keys: list[str]) -> dict[str, Identity]:
     return {k: Identity(*v) for k, v in found.items()}
 
 
+@dataclass(frozen=True, slots=True)
+class _Computed:
+    version: tuple[int, int]  # ``SQLiteStore.change_version()`` before it was computed
+    signals: tuple[CoordinationSignal, ...]
+
+
+#: Per store (one connection), the latest coordination reads, by arguments.
+_COMPUTED: weakref.WeakKeyDictionary[SQLiteStore, dict[tuple[object, ...], _Computed]] = (
+    weakref.WeakKeyDictionary()
+)
+_COMPUTED_LOCK = threading.Lock()
+_COMPUTED_KEPT = 8
+
+
 def watch_coordination(
     store: SQLiteStore,
     watch_id: str,
@@ -54,7 +70,36 @@ def watch_coordination(
     max_posts: int = 20_000,
 ) -> list[CoordinationSignal]:
     """Coordination signals among the watch's posts in ``[since, until)`` (default: the week
-    before its latest post), strongest first."""
+    before its latest post), strongest first.
+
+    The answer is kept with the store's ``change_version`` and given again, without updating
+    the profiles or reading the posts, while nothing at all was written to the database since
+    (by any connection): a read repeated between two imports costs a lookup. The first read
+    after any write computes it again."""
+    with _COMPUTED_LOCK:
+        computed = _COMPUTED.setdefault(store, {})
+    args = (watch_id, since, until, rules, max_posts)
+    found = computed.get(args)
+    if found is not None and found.version == store.change_version():
+        return list(found.signals)
+    update_profiles(store, influence=False)  # the accounts' history comes from the profiles
+    version = store.change_version()  # before reading: a write during the read is a change
+    signals = _coordination(store, watch_id, since, until, rules, max_posts)
+    computed.pop(args, None)
+    computed[args] = _Computed(version, tuple(signals))
+    while len(computed) > _COMPUTED_KEPT:
+        del computed[next(iter(computed))]  # the oldest
+    return signals
+
+
+def _coordination(
+    store: SQLiteStore,
+    watch_id: str,
+    since: datetime | None,
+    until: datetime | None,
+    rules: CoordinationRules | None,
+    max_posts: int,
+) -> list[CoordinationSignal]:
     if until is None:
         row = store.db.execute(
             "SELECT max(created_at) FROM mention_watches WHERE watch_id = ?", (watch_id,)
@@ -63,7 +108,6 @@ def watch_coordination(
             return []
         until = from_us(row[0] + 1)
     since = since or until - COORDINATION_WINDOW
-    update_profiles(store, influence=False)  # the accounts' history comes from the profiles
     people = SQLitePeople(store.db)
     posts = people.watch_posts(watch_id, since, until, limit=max_posts)
     history = {

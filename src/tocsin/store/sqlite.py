@@ -165,6 +165,14 @@ class SQLiteStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def change_version(self) -> tuple[int, int]:
+        """A value that changes once anything is written to the database: committed by
+        another connection or process (SQLite's ``data_version``), or written on this one
+        (``total_changes``). Equal values mean nothing changed in between, for this
+        connection only: values of two connections are not comparable."""
+        (version,) = self.db.execute("PRAGMA data_version").fetchone()
+        return int(version), self.db.total_changes
+
     def outbox(self) -> SQLiteOutbox:
         """The alert outbox, on this connection."""
         return SQLiteOutbox(self.db)
