@@ -9,6 +9,7 @@ import pytest
 
 from tocsin.api.auth.accounts import Accounts
 from tocsin.demo_run import DEMO_USER, DemoLogin, run_demo
+from tocsin.people.profiles import update_profiles
 from tocsin.respond import cases
 from tocsin.store.sqlite import SQLiteStore
 from tocsin.store.sqlite_incidents import SQLiteIncidents
@@ -32,6 +33,8 @@ def test_demo_builds_incidents_cases_and_a_login(
         incidents = SQLiteIncidents(store.db).find(limit=100)
         assert len(cases.list_cases(store.db, datetime.now(UTC), limit=10)) == 10
         assert store.outbox().channels() == []  # the replay's sink is gone
+        # Profiles and influence are counted: the first people read has nothing to catch up.
+        assert update_profiles(store).mentions_read == 0
     # Every planted incident of the period is reported, detected or not (the backtest tests
     # hold the detection figures); every incident stored is one the monitor raised.
     assert text.count("UTC  slow_burn_blog") == 1

@@ -1,6 +1,7 @@
 """``tocsin demo``: generate a bilingual mention stream with documented incidents, play it
 through the real pipeline and monitor into a fresh embedded database, open the inbox's cases,
-create a demo login and summarise; ``serve`` then opens the dashboard on it.
+count the authors' profiles and influence, create a demo login and summarise; ``serve`` then
+opens the dashboard on it.
 
 The week is replayed in simulated time (``tocsin.incidents.backtest.replay``): posts arrive in
 order, five minutes at a time, and the monitor runs after each step as it would live, so the
@@ -80,6 +81,7 @@ def run_demo(
     from tocsin.api.auth.accounts import Accounts
     from tocsin.api.routes.inbox import triage_recent
     from tocsin.incidents.backtest import replay_file
+    from tocsin.people.profiles import update_profiles
 
     config = DemoConfig(seed=seed, days=days)
     mentions_path, truth_path = write_stream(directory, config, progress)
@@ -92,6 +94,7 @@ def run_demo(
         span = store.span()
         assert span is not None
         opened = triage_recent(store, "tocsin-demo", span[0].isoformat(), None, 100_000)
+        update_profiles(store)  # counted now (~3 s for the week), not by the first people read
         password = secrets.token_urlsafe(12)
         accounts = Accounts(store.db)
         accounts.create_user(DEMO_USER, password, "admin")
