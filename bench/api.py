@@ -8,11 +8,15 @@
    the real `tocsin import`; analysis as ``--analysis`` says, ``fast`` by default so the
    rollups carry sentiment counts) and opens inbox cases with the triage rules. With ``--dir``
    an existing database of the same size is reused.
+   The authors' profiles and influence are then brought up to date (as ``tocsin demo`` does;
+   the people reads would otherwise count the whole database at their first call).
 2. Starts the real server (`tocsin serve`, uvicorn, one process) and calls each dashboard
    request ``--requests`` times, one at a time over one keep-alive HTTP connection, with an
    API token (pages with a session cookie), after a few warm-up calls.
-3. Prints p50 / p95 / max per call and over all calls. Target on the 2-core machine: p95 of
-   every call <= 100 ms.
+3. Prints the first (warm-up) call, then p50 / p95 / max per call and over all calls after
+   the warm-up. The coordination read is kept until the next write to the database: its
+   first call is what a read after new posts costs, the others what a repeated read costs.
+   Target on the 2-core machine: p95 of every call <= 100 ms.
 """
 
 from __future__ import annotations
@@ -164,6 +168,8 @@ def calls(api: Client, watch: str) -> list[tuple[str, str]]:
         ("search, negative", f"/api/mentions?watch={watch}&q=" + q("sentiment:negative")),
         ("one mention", mention),
         ("inbox cases", "/api/cases?limit=50"),
+        ("segments of a watch", f"/api/watches/{watch}/segments"),
+        ("coordination of a watch", f"/api/watches/{watch}/coordination"),
     ]
 
 
@@ -176,12 +182,29 @@ def pages(watch: str) -> list[tuple[str, str]]:
     ]
 
 
-def measure(client: Client, name: str, path: str, n: int) -> list[float]:
-    for _ in range(3):
-        status, _, body = client.get(path)
+def measure(client: Client, name: str, path: str, n: int) -> tuple[float, list[float]]:
+    """(the first call's seconds, then ``n`` calls' after two more warm-up calls)."""
+    first = 0.0
+    for i in range(3):
+        status, seconds, body = client.get(path)
         if status != 200:
             raise SystemExit(f"{name}: HTTP {status} for {path}: {body[:200]!r}")
-    return [client.get(path)[1] for _ in range(n)]
+        first = seconds if i == 0 else first
+    return first, [client.get(path)[1] for _ in range(n)]
+
+
+def update_people(db: Path) -> None:
+    from tocsin.bootstrap import Settings, open_store
+    from tocsin.people.profiles import update_profiles
+
+    started = time.perf_counter()
+    with open_store(Settings(db=db)) as store:
+        done = update_profiles(store)
+    print(
+        f"profiles and influence: {done.mentions_read:,} mentions counted in "
+        f"{time.perf_counter() - started:.0f} s",
+        flush=True,
+    )
 
 
 def _ms(values: list[float], q: float) -> float:
@@ -215,6 +238,7 @@ def main() -> None:
         else:
             print(f"reusing {db}")
             _tocsin(db, "init")  # applies the migrations added since it was built
+        update_people(db)
         stored = _count(db)
         from tocsin.api.auth.accounts import Accounts
         from tocsin.bootstrap import Settings, open_store
@@ -246,27 +270,32 @@ def main() -> None:
             print(f"triage: HTTP {answer.status} {answer.read()[:120]!r}")
             watch = "cafelia"
             browser = Client(port, {"cookie": _session_cookie(port)})
-            results: list[tuple[str, list[float]]] = []
+            results: list[tuple[str, float, list[float]]] = []
             for client, todo in ((api, calls(api, watch)), (browser, pages(watch))):
                 for name, path in todo:
-                    times = measure(client, name, path, args.requests)
-                    results.append((name, times))
-                    print(f"  {name:<34} p95 {_ms(times, 0.95):8.1f} ms", flush=True)
+                    first, times = measure(client, name, path, args.requests)
+                    results.append((name, first, times))
+                    print(
+                        f"  {name:<34} first {first * 1000:8.1f} ms, "
+                        f"p95 {_ms(times, 0.95):8.1f} ms",
+                        flush=True,
+                    )
         finally:
             server.terminate()
             server.wait(timeout=30)
     print(f"\n{stored:,} mentions stored; {args.requests} sequential requests per call\n")
-    print(f"{'call':<34} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
+    print(f"{'call':<34} {'first ms':>8} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
     every: list[float] = []
     worst = 0.0
-    for name, times in results:
+    for name, first, times in results:
         every += times
         worst = max(worst, _ms(times, 0.95))
         print(
-            f"{name:<34} {_ms(times, 0.5):>8.1f} {_ms(times, 0.95):>8.1f} {max(times) * 1000:>8.1f}"
+            f"{name:<34} {first * 1000:>8.1f} {_ms(times, 0.5):>8.1f} {_ms(times, 0.95):>8.1f} "
+            f"{max(times) * 1000:>8.1f}"
         )
     print(
-        f"{'all calls':<34} {_ms(every, 0.5):>8.1f} {_ms(every, 0.95):>8.1f} "
+        f"{'all calls':<34} {'':>8} {_ms(every, 0.5):>8.1f} {_ms(every, 0.95):>8.1f} "
         f"{max(every) * 1000:>8.1f}"
     )
     print(
