@@ -28,8 +28,14 @@ from tocsin.api.people_models import (
 from tocsin.domain import Incident
 from tocsin.incidents import MonitorConfig
 from tocsin.people.profiles import update_profiles
-from tocsin.people.segments import SEGMENTS, watch_segments
-from tocsin.people.service import Identity, helpers_for_incident, identities, watch_coordination
+from tocsin.people.segments import SEGMENTS
+from tocsin.people.service import (
+    Identity,
+    helpers_for_incident,
+    identities,
+    segments,
+    watch_coordination,
+)
 from tocsin.store.sqlite import SQLiteStore
 from tocsin.store.sqlite_incidents import SQLiteIncidents
 
@@ -89,7 +95,7 @@ def segments_of(
         raise ApiError(400, f"unknown segment {unknown[0][:40]!r}: one of {', '.join(SEGMENTS)}")
     refresh_profiles(store)
     with busy_is_503():
-        found = watch_segments(store, watch_id, names=tuple(dict.fromkeys(names)), limit=limit)
+        found = segments(store, watch_id, names=tuple(dict.fromkeys(names)), limit=limit)
         who = names_of(store, (m.key for ms in found.segments.values() for m in ms))
     return SegmentsPublic(
         watch_id=watch_id,

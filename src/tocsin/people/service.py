@@ -9,21 +9,24 @@ from __future__ import annotations
 
 import threading
 import weakref
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import TypeVar, cast
 
 from tocsin.domain import Incident
 from tocsin.people.coordination import CoordinationRules, CoordinationSignal, coordination_signals
 from tocsin.people.helpers import Helper, who_can_help
 from tocsin.people.incident_roles import IncidentRoles, roles_of_incident
 from tocsin.people.profiles import update_profiles
-from tocsin.people.segments import SegmentRules, watch_segments
-from tocsin.people.watch_graph import keyer
+from tocsin.people.segments import SEGMENTS, SegmentRules, WatchSegments, watch_segments
+from tocsin.people.watch_graph import RISING_WINDOW, keyer
 from tocsin.store.sqlite import SQLiteStore
 from tocsin.store.sqlite_people import SQLitePeople
 from tocsin.store.times import from_us
 
 COORDINATION_WINDOW = timedelta(days=7)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,15 +52,41 @@ def identities(store: SQLiteStore, keys: list[str]) -> dict[str, Identity]:
 @dataclass(frozen=True, slots=True)
 class _Computed:
     version: tuple[int, int]  # ``SQLiteStore.change_version()`` before it was computed
-    signals: tuple[CoordinationSignal, ...]
+    value: object  # never changed once kept: callers get copies of its containers
 
 
-#: Per store (one connection), the latest coordination reads, by arguments.
+#: Per store (one connection), the latest reads (coordination, segments), by arguments.
 _COMPUTED: weakref.WeakKeyDictionary[SQLiteStore, dict[tuple[object, ...], _Computed]] = (
     weakref.WeakKeyDictionary()
 )
 _COMPUTED_LOCK = threading.Lock()
 _COMPUTED_KEPT = 8
+
+
+def _kept(
+    store: SQLiteStore,
+    args: tuple[object, ...],
+    compute: Callable[[], T],
+    prepare: Callable[[], object] | None = None,
+) -> T:
+    """``compute()``, or the value it gave for the same ``args`` on this store if nothing at all
+    was written to the database since (by any connection: ``change_version``). ``prepare``
+    runs before computing only (bringing the profiles up to date, say): the version is taken
+    after it, before the read, so that a write during the read is a change."""
+    with _COMPUTED_LOCK:
+        computed = _COMPUTED.setdefault(store, {})
+    found = computed.get(args)
+    if found is not None and found.version == store.change_version():
+        return cast(T, found.value)
+    if prepare is not None:
+        prepare()
+    version = store.change_version()
+    value = compute()
+    computed.pop(args, None)
+    computed[args] = _Computed(version, value)
+    while len(computed) > _COMPUTED_KEPT:
+        del computed[next(iter(computed))]  # the oldest
+    return value
 
 
 def watch_coordination(
@@ -76,20 +105,38 @@ def watch_coordination(
     the profiles or reading the posts, while nothing at all was written to the database since
     (by any connection): a read repeated between two imports costs a lookup. The first read
     after any write computes it again."""
-    with _COMPUTED_LOCK:
-        computed = _COMPUTED.setdefault(store, {})
-    args = (watch_id, since, until, rules, max_posts)
-    found = computed.get(args)
-    if found is not None and found.version == store.change_version():
-        return list(found.signals)
-    update_profiles(store, influence=False)  # the accounts' history comes from the profiles
-    version = store.change_version()  # before reading: a write during the read is a change
-    signals = _coordination(store, watch_id, since, until, rules, max_posts)
-    computed.pop(args, None)
-    computed[args] = _Computed(version, tuple(signals))
-    while len(computed) > _COMPUTED_KEPT:
-        del computed[next(iter(computed))]  # the oldest
-    return signals
+    signals = _kept(
+        store,
+        ("coordination", watch_id, since, until, rules, max_posts),
+        lambda: tuple(_coordination(store, watch_id, since, until, rules, max_posts)),
+        # the accounts' history comes from the profiles
+        prepare=lambda: update_profiles(store, influence=False),
+    )
+    return list(signals)
+
+
+def segments(
+    store: SQLiteStore,
+    watch_id: str,
+    *,
+    names: Sequence[str] = SEGMENTS,
+    limit: int = 20,
+    now: datetime | None = None,
+    window: timedelta = RISING_WINDOW,
+    rules: SegmentRules | None = None,
+) -> WatchSegments:
+    """``segments.watch_segments`` (bring the profiles up to date first), kept like the
+    coordination read: while nothing is written to the database, a repeated read neither reads
+    the watch's profiles again nor ranks them. The members are the same objects each time: do
+    not change them (the dict and lists given are copies)."""
+    found = _kept(
+        store,
+        ("segments", watch_id, tuple(names), limit, now, window, rules),
+        lambda: watch_segments(
+            store, watch_id, names=names, limit=limit, now=now, window=window, rules=rules
+        ),
+    )
+    return replace(found, segments={name: list(ms) for name, ms in found.segments.items()})
 
 
 def _coordination(
@@ -141,7 +188,7 @@ def helpers_for_incident(
     if update:
         update_profiles(store)
     end = incident.resolved_at or (incident.last_signal_at + bucket)
-    segments = watch_segments(
+    found = segments(
         store,
         incident.watch_id,
         names=("ambassadors", "critics", "brand-managers"),
@@ -152,9 +199,9 @@ def helpers_for_incident(
     roles = roles_of_incident(store, incident, bucket)
     helpers = who_can_help(
         roles,
-        critics=segments["critics"],
-        brand_managers=segments["brand-managers"],
-        ambassadors=segments["ambassadors"],
+        critics=found["critics"],
+        brand_managers=found["brand-managers"],
+        ambassadors=found["ambassadors"],
         onset=incident.onset,
         limit=limit,
     )
