@@ -158,3 +158,13 @@ def test_a_write_by_another_connection_computes_the_segments_again(
     assert service.segments(reader, "acme", now=UNTIL) == after
     assert len(segmented) == 2
     reader.close()
+
+
+def test_answers_of_an_older_version_are_let_go_at_the_next_read(computed: list[int]) -> None:
+    store = store_with(conversation())
+    service.watch_coordination(store, "acme", until=UNTIL)
+    service.watch_coordination(store, "acme", until=UNTIL - timedelta(days=1))
+    assert len(service._COMPUTED[store]) == 2
+    write(store, _copies(5, 0))
+    service.watch_coordination(store, "acme", until=UNTIL)
+    assert len(service._COMPUTED[store]) == 1  # the other answer was stale: not kept

@@ -82,7 +82,9 @@ def _kept(
         prepare()
     version = store.change_version()
     value = compute()
-    computed.pop(args, None)
+    # every answer kept from an older version is stale: let it go now, not when pushed out
+    for key in [k for k, c in computed.items() if c.version != version]:
+        del computed[key]
     computed[args] = _Computed(version, value)
     while len(computed) > _COMPUTED_KEPT:
         del computed[next(iter(computed))]  # the oldest
