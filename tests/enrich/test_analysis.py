@@ -185,6 +185,35 @@ def test_fast_mode_fills_mentions_without_the_encoder(models: AnalysisModels) ->
     assert m.sentiment is not None and m.toxicity is not None and len(m.emotions) == 4
 
 
+def test_fast_mode_gives_pages_the_full_analysis(
+    models: AnalysisModels, embedder: Embedder
+) -> None:
+    embedded: list[str] = []
+
+    class Counting(Embedder):
+        def encode_prepared(self, texts: Sequence[str]) -> np.ndarray:
+            embedded.extend(texts)
+            return super().encode_prepared(texts)
+
+    counting = Counting(threads=1, cache_size=0)
+    counting._use = embedder._model()
+    blog = COMPLAINTS[1][1] + " " + INSULTS[1][1]
+    page = mention(1, text=blog, language="en", title="My story", url="https://blog.example/a")
+    plain = mention(2, text=blog, language="en")
+    passed_on = mention(
+        3, text=blog, language="en", title="My story", url="https://x/3", repost_of="x:1"
+    )
+    fast = AnalysisEnricher("fast", models=models, embedder=counting)
+    out = fast([plain, page, passed_on])
+    assert len(embedded) == 1  # only the page was embedded
+    [full_page] = AnalysisEnricher("full", models=models, embedder=embedder)([page])
+    [fast_plain] = AnalysisEnricher("fast", models=models, embedder=counting)([plain])
+    assert out[1].toxicity == full_page.toxicity and out[1].sentiment == full_page.sentiment
+    assert out[0].toxicity == fast_plain.toxicity != full_page.toxicity
+    assert out[2].toxicity == fast_plain.toxicity  # a repost is not a page
+    assert len(embedded) == 1
+
+
 def test_mode_from_argument_or_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("TOCSIN_ANALYSIS", raising=False)
     assert AnalysisEnricher().mode == "full"

@@ -140,7 +140,7 @@ class LinkAssessment:
 def page_of(m: Mention, now: float) -> tuple[str, _Page] | None:
     """``(normalised address, page)`` if ``m`` is an analysed page (title and own address)."""
     critical = m.critical
-    if m.title is None or m.url is None or m.repost_of is not None or critical is None:
+    if not m.is_page or m.url is None or critical is None:
         return None
     link = normalise_link(m.url)
     return (link, _Page(now, (m.platform, m.author.id), critical, rank(m))) if link else None

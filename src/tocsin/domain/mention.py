@@ -114,6 +114,12 @@ class Mention:
         return self.complaint is not None and self.complaint >= COMPLAINT_SCORE and not positive
 
     @property
+    def is_page(self) -> bool:
+        """A post with a title and its own address, not a repost: an article, a blog post, a
+        forum thread (what a link can lead to)."""
+        return self.title is not None and self.url is not None and self.repost_of is None
+
+    @property
     def version_time(self) -> datetime:
         return self.edited_at or self.created_at
 

@@ -9,9 +9,17 @@ computed once:
 mode    what runs                                                         cost
 ======= ================================================================= ========================
 full    USE embedding + every head (linear, MLP, n-gram parts)            the encoder's pace
-fast    the n-gram heads alone, no encoder (weaker: see the model cards)  tens of thousands/s
+fast    the n-gram heads alone, no encoder (weaker: see the model cards); tens of thousands/s
+        pages get the full analysis
 off     nothing: the fields stay ``None`` / empty ("not analysed")        free
 ======= ================================================================= ========================
+
+*Pages* — posts with a title and their own address, not reposts (articles, blog posts, forum
+threads) — get the full analysis in the fast mode too: they are few, long (where the n-gram
+heads are weakest), and a critical page is what the shared-link detector hears first in a
+slow-burn crisis ("Dell Hell": the fast heads alone rang 9–10 buckets late on the demo's blog).
+The encoder then loads at the first page. (The pipeline's enricher only: ``analyse_texts`` and
+``tocsin enrich --fast`` read texts, not posts.)
 
 ``mode=None`` reads ``$TOCSIN_ANALYSIS`` (default ``full``). Models: ``sentiment.npz``
 (``sentiment.py``), ``toxicity.npz``, ``emotions.npz``, ``complaint.npz`` (``heads.py``); cards
@@ -233,7 +241,12 @@ class AnalysisEnricher:
         """
         if self.mode == "off":
             return [None] * len(texts)
-        if self.mode == "fast":
+        return self._analyse(texts, languages, full=self.mode == "full")
+
+    def _analyse(
+        self, texts: Sequence[str], languages: Sequence[str | None] | None, full: bool
+    ) -> list[Analysis | None]:
+        if not full:
             with blas_threads(default_threads()):
                 return list(self.models.analyse(texts, None, languages))
         emb = self.embedder.encode(texts) if texts else None
@@ -244,6 +257,13 @@ class AnalysisEnricher:
         if self.mode == "off":
             return list(batch)
         results = self.analyse_texts([m.text for m in batch], [m.language for m in batch])
+        if self.mode == "fast":  # pages get the full analysis (see the module's docstring)
+            pages = [i for i, m in enumerate(batch) if m.is_page]
+            if pages:
+                texts = [batch[i].text for i in pages]
+                languages = [batch[i].language for i in pages]
+                for i, r in zip(pages, self._analyse(texts, languages, full=True), strict=True):
+                    results[i] = r
         return [
             m.with_(
                 sentiment=r.sentiment,
