@@ -53,8 +53,9 @@ def _loads(data: bytes) -> tuple[int, int]:
     return n, 0
 
 
-def measure(run: Callable[[bytes], tuple[int, int]], data: bytes, repeat: int) -> tuple[
-        float, int, int]:
+def measure(
+    run: Callable[[bytes], tuple[int, int]], data: bytes, repeat: int
+) -> tuple[float, int, int]:
     """Best CPU seconds over ``repeat`` runs, and what the run returned."""
     best = float("inf")
     result = (0, 0)
@@ -71,8 +72,11 @@ def main() -> None:
     parser.add_argument("file", type=Path)
     parser.add_argument("--records", type=int, default=0, help="First N lines only (0: all).")
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--stages", action="store_true",
-                        help="Also time reading the lines alone, and orjson.loads alone.")
+    parser.add_argument(
+        "--stages",
+        action="store_true",
+        help="Also time reading the lines alone, and orjson.loads alone.",
+    )
     args = parser.parse_args()
     data = args.file.read_bytes()
     if args.records:
@@ -83,8 +87,10 @@ def main() -> None:
     for name, run in runs:
         seconds, n, dead = measure(run, data, args.repeat)
         extra = f", {dead:,} dead letters" if dead else ""
-        print(f"{name:20} {seconds * 1e6 / max(n, 1):6.2f} µs/record CPU "
-              f"({n:,} records{extra}, {seconds:.2f} s, best of {args.repeat})")
+        print(
+            f"{name:20} {seconds * 1e6 / max(n, 1):6.2f} µs/record CPU "
+            f"({n:,} records{extra}, {seconds:.2f} s, best of {args.repeat})"
+        )
 
 
 if __name__ == "__main__":

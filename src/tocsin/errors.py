@@ -1,11 +1,11 @@
 """Tocsin's exceptions. Every one carries a message a user can read on one line.
 
-    TocsinError
-    ├── UsageError            bad option, missing file, unknown name
-    ├── QueryError            invalid watch query; ``position`` points at the fault
-    ├── ImportFormatError     a file whose format cannot be recognised
-    ├── MalformedRecord       one record that cannot become a mention (goes to dead letters)
-    └── StoreError            the database refused or is not initialised
+TocsinError
+├── UsageError            bad option, missing file, unknown name
+├── QueryError            invalid watch query; ``position`` points at the fault
+├── ImportFormatError     a file whose format cannot be recognised
+├── MalformedRecord       one record that cannot become a mention (goes to dead letters)
+└── StoreError            the database refused or is not initialised
 """
 
 from __future__ import annotations

@@ -17,8 +17,9 @@ ALICE_STATUS = "https://piaille.fr/users/alice/statuses/112033445566778899"
 BOB_STATUS = "https://mamot.fr/users/bob/statuses/112033500000000001"
 ALICE = Author("mastodon", "alice@piaille.fr", "alice@piaille.fr", "Alice 🌻", 2310, None)
 BOB = Author("mastodon", "bob@mamot.fr", "bob@mamot.fr", "Bob :blobcoffee:", 88, None)
-BRAND = Author("mastodon", "cafelia@piaille.fr", "cafelia@piaille.fr", "Cafélia (officiel)",
-               15020, None)
+BRAND = Author(
+    "mastodon", "cafelia@piaille.fr", "cafelia@piaille.fr", "Cafélia (officiel)", 15020, None
+)
 ALICE_TEXT = (
     "Trois semaines sans nouvelles de ma commande #Cafélia & le SAV ne répond pas 😤\n\n"
     "Quelqu'un a eu un remboursement ?\nCc @bob https://cafelia.fr/aide/remboursement-et-retours"

@@ -22,8 +22,11 @@ def test_archive_with_account_js() -> None:
     mentions, dead = read_all(XArchiveImporter(), TWEETS)
     check_invariants(mentions, dead, "x_archive")
     assert [m.native_id for m in mentions] == [
-        "1764565190046646272", "1764570000000000000", "1764590000000000000",
-        "1764600000000000000", "1764591614161846276",
+        "1764565190046646272",
+        "1764570000000000000",
+        "1764590000000000000",
+        "1764600000000000000",
+        "1764591614161846276",
     ]
     assert {m.author for m in mentions} == {LEA}
 
@@ -81,8 +84,10 @@ def test_broken_account_js_is_ignored(tmp_path: Path) -> None:
 
 
 def test_other_parts_and_garbage() -> None:
-    part = b'window.YTD.tweets.part1 = [ {"tweet": {"id_str": "5", "full_text": "p1", ' \
-           b'"created_at": "Mon Mar 04 08:15:00 +0000 2024"}} ]'
+    part = (
+        b'window.YTD.tweets.part1 = [ {"tweet": {"id_str": "5", "full_text": "p1", '
+        b'"created_at": "Mon Mar 04 08:15:00 +0000 2024"}} ]'
+    )
     [m], [] = read_all(XArchiveImporter(), part)
     assert m.native_id == "5" and m.text == "p1"
     with pytest.raises(ImportFormatError, match=r"account file, not tweets\.js"):
