@@ -691,8 +691,7 @@ def alerts_check(ctx: _Context, now_text: str | None) -> None:
     baseline = timedelta(days=7)
     with open_store(ctx.settings) as store:
         activities = [
-            Activity(k, s, last, n, baseline, same)
-            for k, s, last, n, same in store.activity(now)
+            Activity(k, s, last, n, baseline, same) for k, s, last, n, same in store.activity(now)
         ]
         raised = silence_alerts(activities, now)
         box = store.outbox()

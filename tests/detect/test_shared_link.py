@@ -221,8 +221,9 @@ def test_complaints_worded_flatly_are_critical_voices() -> None:
 
     def voices(label: str, complaint: float) -> list[Mention]:
         return [
-            post(f"Moi aussi, ma Duo fuit {BLOG}", minutes(t, i), label=label, author=f"c{i}")
-            .with_(links=(BLOG,), complaint=complaint)
+            post(
+                f"Moi aussi, ma Duo fuit {BLOG}", minutes(t, i), label=label, author=f"c{i}"
+            ).with_(links=(BLOG,), complaint=complaint)
             for i in range(3)
         ]
 
@@ -242,8 +243,9 @@ def test_passing_on_a_critical_page_is_critical() -> None:
         minutes(t, 1), label="negative", author="blogger",
     ).with_(title="Cafélia Duo : trois semaines", url=BLOG)  # fmt: skip
     flat = [
-        post(f"Lisez ça {BLOG}", minutes(t, 10 + i), label="neutral", author=f"r{i}")
-        .with_(links=(BLOG,))
+        post(f"Lisez ça {BLOG}", minutes(t, 10 + i), label="neutral", author=f"r{i}").with_(
+            links=(BLOG,)
+        )
         for i in range(2)
     ]
     rows[EVENT] = (t, [*ms, *flat])

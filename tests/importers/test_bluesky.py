@@ -71,21 +71,33 @@ def test_jetstream_sample() -> None:
 
 
 def _post(text: str, facets: list[object]) -> bytes:
-    return json.dumps({
-        "did": ALICE, "time_us": 1, "kind": "commit",
-        "commit": {"rev": "r", "operation": "create", "collection": "app.bsky.feed.post",
-                   "rkey": "3abc", "record": {"text": text, "createdAt": "2024-03-04T08:00:00Z",
-                                              "facets": facets}},
-    }).encode()
+    return json.dumps(
+        {
+            "did": ALICE,
+            "time_us": 1,
+            "kind": "commit",
+            "commit": {
+                "rev": "r",
+                "operation": "create",
+                "collection": "app.bsky.feed.post",
+                "rkey": "3abc",
+                "record": {"text": text, "createdAt": "2024-03-04T08:00:00Z", "facets": facets},
+            },
+        }
+    ).encode()
 
 
 def test_bad_facets_are_ignored_not_fatal() -> None:
     text = "café @bob.test"
     facets: list[object] = [
-        {"index": {"byteStart": 99, "byteEnd": 120},
-         "features": [{"$type": "app.bsky.richtext.facet#mention", "did": "did:plc:bob"}]},
-        {"index": {"byteStart": 6, "byteEnd": 15},
-         "features": [{"$type": "app.bsky.richtext.facet#mention", "did": "did:plc:bob2"}]},
+        {
+            "index": {"byteStart": 99, "byteEnd": 120},
+            "features": [{"$type": "app.bsky.richtext.facet#mention", "did": "did:plc:bob"}],
+        },
+        {
+            "index": {"byteStart": 6, "byteEnd": 15},
+            "features": [{"$type": "app.bsky.richtext.facet#mention", "did": "did:plc:bob2"}],
+        },
         {"index": "nope", "features": "nope"},
         "garbage",
     ]
@@ -95,17 +107,19 @@ def test_bad_facets_are_ignored_not_fatal() -> None:
 
 def test_hostile_lines() -> None:
     good = _post("ok", [])
-    data = b"\n".join([
-        good,
-        b'{"did": "' + b"x" * (MAX_RAW_BYTES + 1) + b'"}',
-        b"{" * 50_000,
-        b"\x00\xff\xfe",
-        b'{"time_us": 1}',
-        b'{"did": "did:plc:a", "time_us": 1, "kind": "commit", "commit": "x"}',
-        b'{"did": "did:plc:a", "time_us": 1, "kind": "commit", "commit": {"collection": '
-        b'"app.bsky.feed.post", "operation": "create", "rkey": "../../etc", "record": {}}}',
-        good,
-    ])
+    data = b"\n".join(
+        [
+            good,
+            b'{"did": "' + b"x" * (MAX_RAW_BYTES + 1) + b'"}',
+            b"{" * 50_000,
+            b"\x00\xff\xfe",
+            b'{"time_us": 1}',
+            b'{"did": "did:plc:a", "time_us": 1, "kind": "commit", "commit": "x"}',
+            b'{"did": "did:plc:a", "time_us": 1, "kind": "commit", "commit": {"collection": '
+            b'"app.bsky.feed.post", "operation": "create", "rkey": "../../etc", "record": {}}}',
+            good,
+        ]
+    )
     mentions, dead = read_all(JetstreamImporter(), data)
     assert len(mentions) == 2
     assert [d.reason.split(":")[0] for d in dead] == [

@@ -48,8 +48,19 @@ def test_clean_list_strips_dedupes_and_bounds() -> None:
 
 @pytest.mark.parametrize(
     ("tag", "expected"),
-    [("fr", "fr"), ("fr-FR", "fr"), ("EN_us", "en"), ("und", None), ("zxx", None),
-     ("qme", None), ("", None), ("français", None), (None, None), (3, None), ("kab", "kab")],
+    [
+        ("fr", "fr"),
+        ("fr-FR", "fr"),
+        ("EN_us", "en"),
+        ("und", None),
+        ("zxx", None),
+        ("qme", None),
+        ("", None),
+        ("français", None),
+        (None, None),
+        (3, None),
+        ("kab", "kab"),
+    ],
 )
 def test_normalize_lang(tag: object, expected: str | None) -> None:
     assert c.normalize_lang(tag) == expected
@@ -57,9 +68,22 @@ def test_normalize_lang(tag: object, expected: str | None) -> None:
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [(3, 3), ("42", 42), (" 7 ", 7), (3.0, 3), (3.5, None), ("1_000", 1000), (True, None),
-     (None, None), ("beaucoup", None), ("1e3", None), (float("nan"), None), (2**70, None),
-     ("9" * 30, None), ([], None)],
+    [
+        (3, 3),
+        ("42", 42),
+        (" 7 ", 7),
+        (3.0, 3),
+        (3.5, None),
+        ("1_000", 1000),
+        (True, None),
+        (None, None),
+        ("beaucoup", None),
+        ("1e3", None),
+        (float("nan"), None),
+        (2**70, None),
+        ("9" * 30, None),
+        ([], None),
+    ],
 )
 def test_safe_int(value: object, expected: int | None) -> None:
     assert c.safe_int(value) == expected
@@ -112,7 +136,9 @@ def test_parse_twitter_time() -> None:
     assert c.parse_twitter_time("Wed Oct 10 20:19:24 +0000 2018") == dt(2018, 10, 10, 20, 19, 24)
     assert c.parse_twitter_time("Wed Oct 10 22:19:24 +0200 2018") == dt(2018, 10, 10, 20, 19, 24)
     for bad in (
-        "lundi 4 mars 2024", "Wed Foo 10 20:19:24 +0000 2018", "Wed Feb 30 20:19:24 +0000 2018"
+        "lundi 4 mars 2024",
+        "Wed Foo 10 20:19:24 +0000 2018",
+        "Wed Feb 30 20:19:24 +0000 2018",
     ):
         with pytest.raises(ValueError):
             c.parse_twitter_time(bad)
@@ -146,7 +172,8 @@ def test_html_to_text_mastodon_links() -> None:
         'example.com/long</span><span class="invisible">/path</span></a></p>'
     )
     assert c.html_to_text(html) == (
-        "@bob #Boycott https://example.com/long/path", ["https://example.com/long/path"]
+        "@bob #Boycott https://example.com/long/path",
+        ["https://example.com/long/path"],
     )
 
 
@@ -184,7 +211,8 @@ def test_extract_mentions() -> None:
     text = "hi @bob @alice@m.social @x.bsky.social. mail a@b.com, again @Bob"
     assert c.extract_mentions(text) == ("bob", "alice@m.social", "x.bsky.social")
     assert c.extract_mentions("merci u/cafeinomane et /u/Pierre_L", reddit=True) == (
-        "cafeinomane", "Pierre_L"
+        "cafeinomane",
+        "Pierre_L",
     )
 
 
@@ -213,8 +241,12 @@ def test_host_of() -> None:
 
 def _mention(**kw: Any) -> Mention:
     fields: dict[str, Any] = {
-        "platform": "x", "native_id": "1", "author": c.make_author("x", "1", "a"),
-        "text": "t", "created_at": dt(2024, 1, 1), "raw": b"{}",
+        "platform": "x",
+        "native_id": "1",
+        "author": c.make_author("x", "1", "a"),
+        "text": "t",
+        "created_at": dt(2024, 1, 1),
+        "raw": b"{}",
     }
     fields.update(kw)
     return c.make_mention(**fields)
@@ -222,8 +254,11 @@ def _mention(**kw: Any) -> Mention:
 
 def test_make_mention_bounds_everything() -> None:
     m = _mention(
-        text="a\x00" * (MAX_TEXT_CHARS + 5), title="t" * 5000, url=" https://x.com/a ",
-        hashtags=[f"#t{i}" for i in range(300)], language="fr-CA",
+        text="a\x00" * (MAX_TEXT_CHARS + 5),
+        title="t" * 5000,
+        url=" https://x.com/a ",
+        hashtags=[f"#t{i}" for i in range(300)],
+        language="fr-CA",
     )
     assert len(m.text) == MAX_TEXT_CHARS and "\x00" not in m.text
     assert len(m.title) == MAX_FIELD_CHARS
@@ -271,7 +306,10 @@ def test_iter_lines_too_long_is_cut_and_skipped() -> None:
     data = b"a\n" + b"x" * 5000 + b"\nb\n" + b"y" * 3000
     lines = list(c.iter_lines(io.BytesIO(data), 1000))
     assert [(x.number, len(x.data), x.too_long) for x in lines] == [
-        (1, 1, False), (2, 1000, True), (3, 1, False), (4, 1000, True),
+        (1, 1, False),
+        (2, 1000, True),
+        (3, 1, False),
+        (4, 1000, True),
     ]
 
 
@@ -293,23 +331,37 @@ class _Trickle(io.RawIOBase):
 
 
 _LINE_BYTES = st.lists(
-    st.sampled_from([b"a", b"{}", b" ", b"\t", b"\n", b"\r", b"\r\n", b"\n\n", b"\xef\xbb\xbf",
-                     b"0123456789"]),
+    st.sampled_from(
+        [b"a", b"{}", b" ", b"\t", b"\n", b"\r", b"\r\n", b"\n\n", b"\xef\xbb\xbf", b"0123456789"]
+    ),
     max_size=40,
 ).map(b"".join)
 
 
 @settings(max_examples=600, deadline=None)
-@given(_LINE_BYTES, st.integers(1, 14), st.integers(1, 20), st.sampled_from([0, 0, 7]),
-       st.booleans(), st.integers(1, 6))
+@given(
+    _LINE_BYTES,
+    st.integers(1, 14),
+    st.integers(1, 20),
+    st.sampled_from([0, 0, 7]),
+    st.booleans(),
+    st.integers(1, 6),
+)
 def test_numbered_lines_gives_what_iter_lines_gives(
     data: bytes, max_bytes: int, block: int, start: int, skip_blank: bool, step: int
 ) -> None:
-    want = [(x.number, x.data, x.too_long)
-            for x in c.iter_lines(io.BytesIO(data), max_bytes, start=start, skip_blank=skip_blank)]
+    want = [
+        (x.number, x.data, x.too_long)
+        for x in c.iter_lines(io.BytesIO(data), max_bytes, start=start, skip_blank=skip_blank)
+    ]
     for stream in (io.BytesIO(data), _Trickle(data, step)):
-        got = c.numbered_lines(stream, max_bytes, start=start, skip_blank=skip_blank,  # type: ignore[arg-type]
-                               block_bytes=block)
+        got = c.numbered_lines(
+            stream,
+            max_bytes,
+            start=start,
+            skip_blank=skip_blank,  # type: ignore[arg-type]
+            block_bytes=block,
+        )
         assert list(got) == want
 
 
@@ -317,7 +369,10 @@ def test_numbered_lines_too_long_is_cut_and_skipped() -> None:
     data = b"a\n" + b"x" * 5000 + b"\r\nb\r\n" + b"y" * 3000
     lines = list(c.numbered_lines(io.BytesIO(data), 1000, block_bytes=64))
     assert [(n, len(d), long) for n, d, long in lines] == [
-        (1, 1, False), (2, 1000, True), (3, 1, False), (4, 1000, True),
+        (1, 1, False),
+        (2, 1000, True),
+        (3, 1, False),
+        (4, 1000, True),
     ]
 
 
@@ -327,8 +382,25 @@ def test_builders_build_what_the_classes_build() -> None:
     assert author == Author("x", "1", "h", "Name", 3, None)
     metrics = c.build_metrics(1, None, 0, 9)
     assert metrics == Metrics(1, None, 0, 9)
-    fields = ("x", "1", author, "t", dt(2024, 1, 1), "https://x.com/1", None, "fr", None, "2",
-              None, ("a",), (), ("https://a.fr",), metrics, dt(2024, 1, 2), b"{}")
+    fields = (
+        "x",
+        "1",
+        author,
+        "t",
+        dt(2024, 1, 1),
+        "https://x.com/1",
+        None,
+        "fr",
+        None,
+        "2",
+        None,
+        ("a",),
+        (),
+        ("https://a.fr",),
+        metrics,
+        dt(2024, 1, 2),
+        b"{}",
+    )
     built = c.build_mention(*fields)
     made = Mention(*fields)
     assert built == made and repr(built) == repr(made) and hash(built) == hash(made)
@@ -384,7 +456,9 @@ def test_clean_is_the_control_characters_removed_then_cut(value: str, limit: int
 def test_json_units_lines_and_documents() -> None:
     lines = list(c.json_units(io.BytesIO(b'{"a": 1}\n{bad\n[2]\n')))
     assert [(u.position, u.value, u.error is None) for u in lines] == [
-        ("line 1", {"a": 1}, True), ("line 2", None, False), ("line 3", [2], True),
+        ("line 1", {"a": 1}, True),
+        ("line 2", None, False),
+        ("line 3", [2], True),
     ]
     doc = list(c.json_units(io.BytesIO(b'{\n  "a": [\n    1\n  ]\n}\n')))
     assert len(doc) == 1 and doc[0].position == "" and doc[0].value == {"a": [1]}

@@ -83,12 +83,18 @@ def test_csv_bad_headers() -> None:
 
 def test_csv_hostile_rows() -> None:
     header = b"platform,id,text,created_at\n"
-    data = header + b"\n".join([
-        b"x,1," + b"a" * (MAX_RAW_BYTES + 5) + b",1",
-        b'x,2,"nul \x00 inside",1',
-        b'x,3,"' + b"b" * 200_000 + b'",1',
-        b"x,4,ok,1",
-    ]) + b"\n"
+    data = (
+        header
+        + b"\n".join(
+            [
+                b"x,1," + b"a" * (MAX_RAW_BYTES + 5) + b",1",
+                b'x,2,"nul \x00 inside",1',
+                b'x,3,"' + b"b" * 200_000 + b'",1',
+                b"x,4,ok,1",
+            ]
+        )
+        + b"\n"
+    )
     mentions, dead = read_all(CsvImporter(), data)
     assert [m.native_id for m in mentions] == ["2", "4"]
     assert mentions[0].text == "nul  inside"

@@ -69,11 +69,21 @@ def test_every_sample_is_detected(name: str, expected: str) -> None:
 def test_all_samples_are_covered() -> None:
     files = {p.relative_to(SAMPLES).as_posix() for p in SAMPLES.rglob("*") if p.is_file()}
     assert files == {
-        "tocsin.jsonl", "tocsin.csv", "tocsin_semicolon.csv", "x_api_search.json",
-        "x_api_pages.jsonl", "x_archive/data/tweets.js", "x_archive/data/account.js",
-        "mastodon_tag.json", "mastodon_stream.txt", "mastodon_ws.jsonl",
-        "bluesky_jetstream.jsonl", "reddit_new.json", "reddit_comments.json",
-        "buzzmachine_rss.xml", "atom_feed.xml",
+        "tocsin.jsonl",
+        "tocsin.csv",
+        "tocsin_semicolon.csv",
+        "x_api_search.json",
+        "x_api_pages.jsonl",
+        "x_archive/data/tweets.js",
+        "x_archive/data/account.js",
+        "mastodon_tag.json",
+        "mastodon_stream.txt",
+        "mastodon_ws.jsonl",
+        "bluesky_jetstream.jsonl",
+        "reddit_new.json",
+        "reddit_comments.json",
+        "buzzmachine_rss.xml",
+        "atom_feed.xml",
     }
 
 
@@ -90,8 +100,12 @@ def test_json_lines_are_told_apart_line_by_line() -> None:
     masto_line = json.dumps(statuses[0]).encode() + b"\n"
     listing_line = json.dumps(json.loads(sample("reddit_new.json").read_text())).encode() + b"\n"
     for line, expected in [
-        (tocsin_line, "jsonl"), (jetstream_line, "bluesky_jetstream"), (x_page_line, "x_api_v2"),
-        (masto_line, "mastodon"), (masto_ws_line, "mastodon"), (listing_line, "reddit"),
+        (tocsin_line, "jsonl"),
+        (jetstream_line, "bluesky_jetstream"),
+        (x_page_line, "x_api_v2"),
+        (masto_line, "mastodon"),
+        (masto_ws_line, "mastodon"),
+        (listing_line, "reddit"),
     ]:
         assert detect(line * 3, "data.jsonl").name == expected, expected
 
@@ -196,13 +210,37 @@ def test_detection_then_read_end_to_end() -> None:
 
 
 _JSON = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.floats(allow_nan=False)
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**63), 2**63 - 1)
+    | st.floats(allow_nan=False)
     | st.text(max_size=20),
-    lambda inner: st.lists(inner, max_size=4)
-    | st.dictionaries(
-        st.sampled_from(["id", "text", "data", "kind", "did", "commit", "account", "created_at",
-                         "platform", "uri", "content", "children", "replies", "includes", "x"]),
-        inner, max_size=6),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "id",
+                    "text",
+                    "data",
+                    "kind",
+                    "did",
+                    "commit",
+                    "account",
+                    "created_at",
+                    "platform",
+                    "uri",
+                    "content",
+                    "children",
+                    "replies",
+                    "includes",
+                    "x",
+                ]
+            ),
+            inner,
+            max_size=6,
+        )
+    ),
     max_leaves=25,
 )
 
@@ -240,8 +278,12 @@ _SAMPLE_BYTES = [p.read_bytes() for p in sorted(SAMPLES.rglob("*")) if p.is_file
 
 
 @settings(max_examples=120, deadline=None)
-@given(st.sampled_from(_SAMPLE_BYTES), st.integers(0, 10_000), st.integers(0, 10_000),
-       st.binary(max_size=8))
+@given(
+    st.sampled_from(_SAMPLE_BYTES),
+    st.integers(0, 10_000),
+    st.integers(0, 10_000),
+    st.binary(max_size=8),
+)
 def test_corrupted_samples_fail_cleanly(data: bytes, cut: int, at: int, junk: bytes) -> None:
     cut %= len(data) + 1
     at %= cut + 1

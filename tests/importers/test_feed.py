@@ -172,8 +172,10 @@ def test_a_plain_doctype_without_entities_is_fine() -> None:
     [
         (b"<rss><channel><item><title>unclosed</channel></rss>", "not well-formed XML"),
         (b"<rss>\x00</rss>", "not well-formed XML"),
-        (b"<?xml version='1.0' encoding='utf-8'?><rss><title>\xff\xfe</title></rss>",
-         "not well-formed XML"),
+        (
+            b"<?xml version='1.0' encoding='utf-8'?><rss><title>\xff\xfe</title></rss>",
+            "not well-formed XML",
+        ),
         (b"", "not well-formed XML"),
         (b"<html><body>not a feed</body></html>", "is not an RSS or Atom feed"),
         (b"<rss version='2.0'></rss>", "is not an RSS or Atom feed"),

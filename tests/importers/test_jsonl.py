@@ -36,8 +36,11 @@ def test_columns_are_the_documented_set() -> None:
 
 def _example() -> Mention:
     return Mention(
-        platform="x", native_id="1", author=Author("x", "42", "lea_m", "Léa", 10, True),
-        text="Cafélia 😡 #a", created_at=datetime(2024, 3, 4, 8, 15, tzinfo=UTC),
+        platform="x",
+        native_id="1",
+        author=Author("x", "42", "lea_m", "Léa", 10, True),
+        text="Cafélia 😡 #a",
+        created_at=datetime(2024, 3, 4, 8, 15, tzinfo=UTC),
     )
 
 
@@ -105,17 +108,19 @@ def test_jsonl_sample() -> None:
 
 def test_jsonl_hostile_lines_fail_cleanly() -> None:
     good = orjson.dumps(to_record(_example()))
-    data = b"\n".join([
-        good,
-        b'{"platform": "x", "id": "' + b"9" * (MAX_RAW_BYTES + 10) + b'"}',  # huge line
-        b"[" * 100_000,  # deeply nested
-        b'{"platform": "x", "id": "2", "text": "nul \x00 byte", "created_at": 1}',  # raw NUL
-        b'{"platform": "x", "id": "3", "text": "bad \xff\xfe utf-8", "created_at": 1}',
-        b'{"platform": "x", "id": "4", "text": "esc\\u0000aped", "created_at": 1}',
-        b'{"platform": "x", "id": "5", "text": "lone \\ud800", "created_at": 1}',
-        b"\x00\x00\x00\x00",
-        good,
-    ])
+    data = b"\n".join(
+        [
+            good,
+            b'{"platform": "x", "id": "' + b"9" * (MAX_RAW_BYTES + 10) + b'"}',  # huge line
+            b"[" * 100_000,  # deeply nested
+            b'{"platform": "x", "id": "2", "text": "nul \x00 byte", "created_at": 1}',  # raw NUL
+            b'{"platform": "x", "id": "3", "text": "bad \xff\xfe utf-8", "created_at": 1}',
+            b'{"platform": "x", "id": "4", "text": "esc\\u0000aped", "created_at": 1}',
+            b'{"platform": "x", "id": "5", "text": "lone \\ud800", "created_at": 1}',
+            b"\x00\x00\x00\x00",
+            good,
+        ]
+    )
     mentions, dead = read_all(JsonlImporter(), data)
     check_invariants(mentions, dead, "jsonl")
     assert [m.native_id for m in mentions] == ["1", "4", "1"]
@@ -133,15 +138,17 @@ def test_jsonl_hostile_lines_fail_cleanly() -> None:
 
 
 def test_jsonl_ids_and_types() -> None:
-    data = b"\n".join([
-        b'{"platform": "x", "id": 123, "text": "int id", "created_at": "2024-01-01T00:00:00Z"}',
-        b'{"platform": "x", "id": "  ", "text": "blank id", "created_at": 1}',
-        b'{"platform": "x", "id": true, "text": "bool id", "created_at": 1}',
-        b'{"platform": "x", "id": "7", "text": "t", "created_at": 1, "hashtags": [1, 2]}',
-        b'{"platform": "x", "id": "8", "text": "t", "created_at": 1, '
-        b'"author_verified": "peut-etre"}',
-        b'{"platform": "x", "id": "9", "text": "t", "created_at": 1, "author_verified": "oui"}',
-    ])
+    data = b"\n".join(
+        [
+            b'{"platform": "x", "id": 123, "text": "int id", "created_at": "2024-01-01T00:00:00Z"}',
+            b'{"platform": "x", "id": "  ", "text": "blank id", "created_at": 1}',
+            b'{"platform": "x", "id": true, "text": "bool id", "created_at": 1}',
+            b'{"platform": "x", "id": "7", "text": "t", "created_at": 1, "hashtags": [1, 2]}',
+            b'{"platform": "x", "id": "8", "text": "t", "created_at": 1, '
+            b'"author_verified": "peut-etre"}',
+            b'{"platform": "x", "id": "9", "text": "t", "created_at": 1, "author_verified": "oui"}',
+        ]
+    )
     mentions, dead = read_all(JsonlImporter(), data)
     assert [m.native_id for m in mentions] == ["123", "9"]
     assert mentions[1].author.verified is True
@@ -159,8 +166,9 @@ _TEXT = st.text(
     st.characters(blacklist_categories=("Cs", "Cc")) | st.sampled_from("\n\t\r"), max_size=200
 )
 _TOKEN = st.from_regex(r"\w{1,20}", fullmatch=True)
-_ID = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zs", "Zl", "Zp")), min_size=1,
-              max_size=40)
+_ID = st.text(
+    st.characters(blacklist_categories=("Cs", "Cc", "Zs", "Zl", "Zp")), min_size=1, max_size=40
+)
 _COUNT = st.none() | st.integers(0, 2**53)
 _TIME = st.datetimes(
     min_value=datetime(1970, 1, 1), max_value=datetime(9999, 12, 31), timezones=st.just(UTC)
@@ -183,8 +191,9 @@ def mentions(draw: st.DrawFn) -> Mention:
         ),
         text=draw(_TEXT),
         created_at=draw(_TIME),
-        url=draw(st.none() | st.from_regex(r"https://[a-z]{1,10}\.fr/[a-z0-9/]{0,20}",
-                                           fullmatch=True)),
+        url=draw(
+            st.none() | st.from_regex(r"https://[a-z]{1,10}\.fr/[a-z0-9/]{0,20}", fullmatch=True)
+        ),
         title=draw(st.none() | _TEXT.filter(bool)),
         language=draw(st.sampled_from([None, "fr", "en", "de", "kab"])),
         reply_to=draw(st.none() | _ID),
@@ -192,8 +201,15 @@ def mentions(draw: st.DrawFn) -> Mention:
         quote_of=draw(st.none() | _ID),
         hashtags=tuple(draw(st.lists(_TOKEN, max_size=5, unique_by=str.casefold))),
         mentions=tuple(draw(st.lists(_TOKEN, max_size=5, unique_by=str.casefold))),
-        links=tuple(draw(st.lists(st.from_regex(r"https://[a-z]{1,8}\.com/[a-z]{0,8}",
-                                                fullmatch=True), max_size=3, unique=True))),
+        links=tuple(
+            draw(
+                st.lists(
+                    st.from_regex(r"https://[a-z]{1,8}\.com/[a-z]{0,8}", fullmatch=True),
+                    max_size=3,
+                    unique=True,
+                )
+            )
+        ),
         metrics=Metrics(draw(_COUNT), draw(_COUNT), draw(_COUNT), draw(_COUNT)),
         edited_at=draw(st.none() | _TIME),
     )
@@ -213,14 +229,47 @@ def test_to_record_round_trips_through_jsonl(m: Mention) -> None:
 # (then the reader takes the careful path). ``repr`` is compared too: ``==`` on datetimes
 # ignores the time zone, and on mentions it would not see a list for a tuple.
 
-_NASTY_TEXT = st.text(st.characters(blacklist_categories=["Cs"]), max_size=12) | st.sampled_from([
-    "", " ", " x ", "\x00", "a\x7fb", "a\x1fb", "\x0b", "\x0c", "tab\there", "l1\nl2\r\n",
-    "\u00a0nbsp\u3000", "#tag", " @who ", "Émile", "😡", "\\", "\\u0041", "x" * 2100,
-])
+_NASTY_TEXT = st.text(st.characters(blacklist_categories=["Cs"]), max_size=12) | st.sampled_from(
+    [
+        "",
+        " ",
+        " x ",
+        "\x00",
+        "a\x7fb",
+        "a\x1fb",
+        "\x0b",
+        "\x0c",
+        "tab\there",
+        "l1\nl2\r\n",
+        "\u00a0nbsp\u3000",
+        "#tag",
+        " @who ",
+        "Émile",
+        "😡",
+        "\\",
+        "\\u0041",
+        "x" * 2100,
+    ]
+)
 _SCALAR = (
-    st.none() | st.booleans() | st.integers(-(2**63), 2**64 - 1) | st.sampled_from([
-        2**63 - 1, 2**63, -1, 0, 1, 7.0, 7.5, -0.0, 1e300,
-    ]) | st.floats(allow_nan=False, allow_infinity=False) | _NASTY_TEXT
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**63), 2**64 - 1)
+    | st.sampled_from(
+        [
+            2**63 - 1,
+            2**63,
+            -1,
+            0,
+            1,
+            7.0,
+            7.5,
+            -0.0,
+            1e300,
+        ]
+    )
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | _NASTY_TEXT
 )
 _ANY = _SCALAR | st.lists(_SCALAR, max_size=3) | st.dictionaries(_NASTY_TEXT, _SCALAR, max_size=2)
 _ZONES: st.SearchStrategy[tzinfo] = st.just(UTC) | st.timezones()
@@ -229,26 +278,57 @@ _GOOD_TIME = st.one_of(  # UTC; any offset; naive (UTC)
     st.datetimes(datetime(1970, 1, 2), datetime(9999, 12, 30), timezones=_ZONES),
     st.datetimes(datetime(1970, 1, 2), datetime(9999, 12, 30)),
 ).map(lambda t: t.isoformat())
-_TIMES = _GOOD_TIME | st.sampled_from([
-    "2024-03-04T08:15:00Z", "2024-03-04T08:15:00z", " 2024-03-04T08:15:00+00:00",
-    "2024-03-04T08:15:00+00:00 ", "2024-03-04T24:00:00+00:00", "20240304T081500+00:00",
-    "2024-03-04 08:15:00.5+00:00", "2024-W10-1T00:00:00+00:00", "1709542800", "1709542800.5",
-    "le 4 mars", "+00:00", "", 1709542800, 1709542800.25, -1e30, True,
-]) | _ANY
+_TIMES = (
+    _GOOD_TIME
+    | st.sampled_from(
+        [
+            "2024-03-04T08:15:00Z",
+            "2024-03-04T08:15:00z",
+            " 2024-03-04T08:15:00+00:00",
+            "2024-03-04T08:15:00+00:00 ",
+            "2024-03-04T24:00:00+00:00",
+            "20240304T081500+00:00",
+            "2024-03-04 08:15:00.5+00:00",
+            "2024-W10-1T00:00:00+00:00",
+            "1709542800",
+            "1709542800.5",
+            "le 4 mars",
+            "+00:00",
+            "",
+            1709542800,
+            1709542800.25,
+            -1e30,
+            True,
+        ]
+    )
+    | _ANY
+)
 _GOOD: dict[str, Any] = {
     "platform": st.sampled_from(["x", "bluesky", " web ", "mastodon"]),
     "id": st.sampled_from(["1", " 42 ", "at://did:plc:a/app.bsky.feed.post/3k"]) | _ID,
-    "url": st.none() | st.sampled_from([
-        "", " ", " https://x.com/a/1 ", "https://x.com/a/1", "https://x.com/" + "u" * 2100,
-    ]),
+    "url": st.none()
+    | st.sampled_from(
+        [
+            "",
+            " ",
+            " https://x.com/a/1 ",
+            "https://x.com/a/1",
+            "https://x.com/" + "u" * 2100,
+        ]
+    ),
     "author_id": st.none() | st.sampled_from(["", " ", "42", " 7 "]),
     "author_handle": st.none() | st.sampled_from(["", "lea_m", " bob@piaille.fr "]),
     "author_name": st.none() | _TEXT | st.just("n" * 2100),
     "author_followers": _COUNT,
     "author_verified": st.none() | st.booleans(),
-    "text": _TEXT | st.sampled_from([
-        "#Cafélia @bob https://cafelia.fr/aide.", "u/someone", "é #a " * 20_001,
-    ]),
+    "text": _TEXT
+    | st.sampled_from(
+        [
+            "#Cafélia @bob https://cafelia.fr/aide.",
+            "u/someone",
+            "é #a " * 20_001,
+        ]
+    ),
     "title": st.none() | st.sampled_from(["", " T ", "Titre", "t" * 2100]),
     "lang": st.none() | st.sampled_from(["fr", "en-GB", " EN ", "und", "qaa", "fr_FR", ""]),
     "created_at": _GOOD_TIME,
@@ -256,11 +336,11 @@ _GOOD: dict[str, Any] = {
     "reply_to": st.none() | st.sampled_from(["", " 1 ", "2"]),
     "repost_of": st.none() | st.sampled_from(["", "at://x"]),
     "quote_of": st.none() | st.sampled_from(["", "9"]),
-    "hashtags": st.none() | st.lists(st.sampled_from(["#a", "A", " ＃b ", "", "#", "c d"]),
-                                     max_size=4),
+    "hashtags": st.none()
+    | st.lists(st.sampled_from(["#a", "A", " ＃b ", "", "#", "c d"]), max_size=4),
     "mentions": st.none() | st.lists(st.sampled_from(["@a", "A", " @b ", "", "@"]), max_size=4),
-    "links": st.none() | st.lists(st.sampled_from(["https://a.fr", " https://b.fr ", ""]),
-                                  max_size=3),
+    "links": st.none()
+    | st.lists(st.sampled_from(["https://a.fr", " https://b.fr ", ""]), max_size=3),
     "likes": _COUNT,
     "reposts": _COUNT,
     "replies": _COUNT,
@@ -322,10 +402,18 @@ def test_fast_path_gives_what_the_careful_path_gives(rec: dict[str, Any], ascii_
 def test_fast_path_takes_well_formed_records() -> None:
     """What ``to_record`` writes goes the fast way, escapes and all; so does a record with
     every optional field left out."""
-    m = _example().with_(text="l1\nl2\t\"quoted\" \\ back", title="T", url="https://x.com/1",
-                         edited_at=datetime(2024, 3, 5, tzinfo=UTC), hashtags=("a", "B"))
-    for raw in (orjson.dumps(to_record(m)), json.dumps(to_record(m)).encode(),
-                b'{"platform":"x","id":"1","text":"#a @b https://c.fr","created_at":1}'):
+    m = _example().with_(
+        text='l1\nl2\t"quoted" \\ back',
+        title="T",
+        url="https://x.com/1",
+        edited_at=datetime(2024, 3, 5, tzinfo=UTC),
+        hashtags=("a", "B"),
+    )
+    for raw in (
+        orjson.dumps(to_record(m)),
+        json.dumps(to_record(m)).encode(),
+        b'{"platform":"x","id":"1","text":"#a @b https://c.fr","created_at":1}',
+    ):
         assert _check_fast(orjson.loads(raw), raw), raw
 
 

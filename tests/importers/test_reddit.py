@@ -82,9 +82,18 @@ def test_comment_page_walks_the_reply_tree() -> None:
 
 
 def _comment(n: int, replies: Any = "") -> dict[str, Any]:
-    return {"kind": "t1", "data": {"id": f"c{n}", "name": f"t1_c{n}", "body": f"level {n}",
-                                   "author": "a", "created_utc": 1709540100 + n,
-                                   "parent_id": f"t1_c{n - 1}", "replies": replies}}
+    return {
+        "kind": "t1",
+        "data": {
+            "id": f"c{n}",
+            "name": f"t1_c{n}",
+            "body": f"level {n}",
+            "author": "a",
+            "created_utc": 1709540100 + n,
+            "parent_id": f"t1_c{n - 1}",
+            "replies": replies,
+        },
+    }
 
 
 def test_deep_reply_trees_are_bounded() -> None:
@@ -102,12 +111,14 @@ def test_deep_reply_trees_are_bounded() -> None:
 
 def test_json_lines_of_listings_and_hostile_input() -> None:
     listing = json.loads(sample("reddit_new.json").read_text())
-    lines = b"\n".join([
-        json.dumps(listing).encode(),
-        b"[" * 5000,
-        b'{"kind": "Listing", "data": {"children": [42, {"kind": "t1"}]}}',
-        b'{"kind": "t1", "data": {"name": "t1_z", "body": "\\u0000nul", "created_utc": 1e300}}',
-    ])
+    lines = b"\n".join(
+        [
+            json.dumps(listing).encode(),
+            b"[" * 5000,
+            b'{"kind": "Listing", "data": {"children": [42, {"kind": "t1"}]}}',
+            b'{"kind": "t1", "data": {"name": "t1_z", "body": "\\u0000nul", "created_utc": 1e300}}',
+        ]
+    )
     mentions, dead = read_all(RedditImporter(), lines)
     assert [m.native_id for m in mentions] == ["t3_1b6abcd", "t3_1b6efgh"]
     assert [(d.position, d.reason.split(" at ")[0]) for d in dead] == [

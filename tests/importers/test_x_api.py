@@ -75,8 +75,10 @@ def test_search_response() -> None:
     assert [(d.position, d.reason) for d in dead] == [
         ("record 7", "'created_at' is missing"),
         ("record 8", "'text' must be a string, got array"),
-        ("error 1", "X API error: Not Found Error: Could not find tweet with ids: "
-                    "[1700000000000000000]."),
+        (
+            "error 1",
+            "X API error: Not Found Error: Could not find tweet with ids: [1700000000000000000].",
+        ),
     ]
     assert orjson.loads(dead[0].raw)["text"] == "pas de date"
     assert orjson.loads(dead[2].raw)["title"] == "Not Found Error"
@@ -89,27 +91,42 @@ def test_jsonl_pages() -> None:
     assert [m.author for m in mentions] == [LEA, BRAND, SAM]
     assert [(d.position, d.reason) for d in dead] == [
         ("line 3", "invalid JSON: unexpected end of data at column 39"),
-        ("line 5, error 1", "X API error: Authorization Error: Sorry, you are not authorized "
-                            "to see the Tweet with id: [1]."),
+        (
+            "line 5, error 1",
+            "X API error: Authorization Error: Sorry, you are not authorized "
+            "to see the Tweet with id: [1].",
+        ),
     ]
 
 
 def test_single_tweet_lookup_and_bare_tweets() -> None:
-    single = {"data": {"id": "1", "text": "hello", "created_at": "2024-01-01T00:00:00.000Z",
-                       "edit_history_tweet_ids": ["1"]}}
+    single = {
+        "data": {
+            "id": "1",
+            "text": "hello",
+            "created_at": "2024-01-01T00:00:00.000Z",
+            "edit_history_tweet_ids": ["1"],
+        }
+    }
     [m], [] = read_all(XApiV2Importer(), json.dumps(single).encode())
     assert m.native_id == "1" and m.author == Author("x", "")
     # twarc's flattened lines: one tweet per line, the author inline.
-    line = {"id": "2", "text": "flat", "created_at": "2024-01-01T00:00:00.000Z",
-            "author_id": "9", "author": {"id": "9", "username": "flat_user", "name": "F"}}
+    line = {
+        "id": "2",
+        "text": "flat",
+        "created_at": "2024-01-01T00:00:00.000Z",
+        "author_id": "9",
+        "author": {"id": "9", "username": "flat_user", "name": "F"},
+    }
     [m2], [] = read_all(XApiV2Importer(), (json.dumps(line) + "\n").encode())
     assert m2.author.handle == "flat_user" and m2.raw == json.dumps(line).encode()
     # An array of responses, as some collectors save them.
     pages = [single, {"data": [{"id": "3", "text": "x"}]}]
     ms, dead = read_all(XApiV2Importer(), json.dumps(pages, indent=1).encode())
     assert [m.native_id for m in ms] == ["1"]
-    assert [(d.position, d.reason) for d in dead] == [("page 2, record 1",
-                                                       "'created_at' is missing")]
+    assert [(d.position, d.reason) for d in dead] == [
+        ("page 2, record 1", "'created_at' is missing")
+    ]
 
 
 def test_not_a_response() -> None:

@@ -329,8 +329,13 @@ def parse_twitter_time(value: str) -> datetime:
         raise ValueError(f"not a Twitter time: {show(value)}")
     try:
         dt = datetime(
-            int(m.group(9)), month, int(m.group(2)),
-            int(m.group(3)), int(m.group(4)), int(m.group(5)), tzinfo=UTC,
+            int(m.group(9)),
+            month,
+            int(m.group(2)),
+            int(m.group(3)),
+            int(m.group(4)),
+            int(m.group(5)),
+            tzinfo=UTC,
         )
     except ValueError:
         raise ValueError(f"not a Twitter time: {show(value)}") from None
@@ -350,8 +355,9 @@ def snowflake_time(native_id: str) -> datetime | None:
     return _EPOCH + timedelta(milliseconds=(n >> 22) + _TWITTER_EPOCH_MS)
 
 
-def time_field(obj: dict[str, Any], key: str, parse: Any = parse_time, *,
-               required: bool = True) -> datetime | None:
+def time_field(
+    obj: dict[str, Any], key: str, parse: Any = parse_time, *, required: bool = True
+) -> datetime | None:
     """``parse(obj[key])`` with the field named in the error; missing -> malformed (or None)."""
     value = obj.get(key)
     if value is None or value == "":
@@ -371,12 +377,48 @@ def time_field(obj: dict[str, Any], key: str, parse: Any = parse_time, *,
 # HTML to text
 # ---------------------------------------------------------------------------------------------
 
-_BLOCK_TAGS = frozenset({
-    "address", "article", "aside", "blockquote", "dd", "details", "div", "dl", "dt", "fieldset",
-    "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr",
-    "li", "main", "nav", "ol", "p", "pre", "section", "summary", "table", "tbody", "td", "tfoot",
-    "th", "thead", "tr", "ul",
-})
+_BLOCK_TAGS = frozenset(
+    {
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "dd",
+        "details",
+        "div",
+        "dl",
+        "dt",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "summary",
+        "table",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "tr",
+        "ul",
+    }
+)
 _SKIP_TAGS = frozenset({"script", "style", "template", "head", "title", "noscript", "svg"})
 _SOFT_TAGS = frozenset({"li", "tr", "dt", "dd"})  # one line each, not a paragraph
 _WS_RE = re.compile(r"[ \t\r\n\f\v]+")
@@ -623,8 +665,11 @@ def make_mention(
         repost_of=clean_opt(repost_of.strip() if repost_of else None),
         quote_of=clean_opt(quote_of.strip() if quote_of else None),
         hashtags=clean_list(hashtags, "#＃") if hashtags is not None else extract_hashtags(text),
-        mentions=(clean_list(mentions, "@") if mentions is not None
-                  else extract_mentions(text, reddit=reddit)),
+        mentions=(
+            clean_list(mentions, "@")
+            if mentions is not None
+            else extract_mentions(text, reddit=reddit)
+        ),
         links=clean_list(links) if links is not None else extract_links(text),
         metrics=metrics or Metrics(),
         edited_at=_as_utc(edited_at) if edited_at is not None else None,
@@ -639,9 +684,23 @@ def make_mention(
 
 #: What importers give, in order; the analysis fields after them start empty (enrichers fill them).
 _MENTION_ARGS = (
-    "platform", "native_id", "author", "text", "created_at", "url", "title", "language",
-    "reply_to", "repost_of", "quote_of", "hashtags", "mentions", "links", "metrics",
-    "edited_at", "raw",
+    "platform",
+    "native_id",
+    "author",
+    "text",
+    "created_at",
+    "url",
+    "title",
+    "language",
+    "reply_to",
+    "repost_of",
+    "quote_of",
+    "hashtags",
+    "mentions",
+    "links",
+    "metrics",
+    "edited_at",
+    "raw",
 )
 _MENTION_FIELDS = (*_MENTION_ARGS, "sentiment", "emotions", "toxicity", "complaint")
 _AUTHOR_FIELDS = ("platform", "id", "handle", "display_name", "followers", "verified")
@@ -668,20 +727,54 @@ def _slot_setters(cls: type, names: tuple[str, ...]) -> list[Any] | None:
 def _mention_builder() -> Callable[..., Mention]:
     setters = _slot_setters(Mention, _MENTION_FIELDS)
     if setters is None:
+
         def by_keyword(*values: Any) -> Mention:
             return Mention(**dict(zip(_MENTION_ARGS, values, strict=True)))
+
         return by_keyword
-    (s_platform, s_native_id, s_author, s_text, s_created_at, s_url, s_title, s_language,
-     s_reply_to, s_repost_of, s_quote_of, s_hashtags, s_mentions, s_links, s_metrics,
-     s_edited_at, s_raw, s_sentiment, s_emotions, s_toxicity, s_complaint) = setters
+    (
+        s_platform,
+        s_native_id,
+        s_author,
+        s_text,
+        s_created_at,
+        s_url,
+        s_title,
+        s_language,
+        s_reply_to,
+        s_repost_of,
+        s_quote_of,
+        s_hashtags,
+        s_mentions,
+        s_links,
+        s_metrics,
+        s_edited_at,
+        s_raw,
+        s_sentiment,
+        s_emotions,
+        s_toxicity,
+        s_complaint,
+    ) = setters
     new = object.__new__
 
     def build(
-        platform: str, native_id: str, author: Author, text: str, created_at: datetime,
-        url: str | None, title: str | None, language: str | None, reply_to: str | None,
-        repost_of: str | None, quote_of: str | None, hashtags: tuple[str, ...],
-        mentions: tuple[str, ...], links: tuple[str, ...], metrics: Metrics,
-        edited_at: datetime | None, raw: bytes,
+        platform: str,
+        native_id: str,
+        author: Author,
+        text: str,
+        created_at: datetime,
+        url: str | None,
+        title: str | None,
+        language: str | None,
+        reply_to: str | None,
+        repost_of: str | None,
+        quote_of: str | None,
+        hashtags: tuple[str, ...],
+        mentions: tuple[str, ...],
+        links: tuple[str, ...],
+        metrics: Metrics,
+        edited_at: datetime | None,
+        raw: bytes,
     ) -> Mention:
         m = new(Mention)
         s_platform(m, platform)
@@ -713,14 +806,22 @@ def _mention_builder() -> Callable[..., Mention]:
 def _author_builder() -> Callable[..., Author]:
     setters = _slot_setters(Author, _AUTHOR_FIELDS)
     if setters is None:
+
         def by_keyword(*values: Any) -> Author:
             return Author(**dict(zip(_AUTHOR_FIELDS, values, strict=True)))
+
         return by_keyword
     s_platform, s_id, s_handle, s_display_name, s_followers, s_verified = setters
     new = object.__new__
 
-    def build(platform: str, id: str, handle: str, display_name: str, followers: int | None,
-              verified: bool | None) -> Author:
+    def build(
+        platform: str,
+        id: str,
+        handle: str,
+        display_name: str,
+        followers: int | None,
+        verified: bool | None,
+    ) -> Author:
         a = new(Author)
         s_platform(a, platform)
         s_id(a, id)
@@ -736,14 +837,17 @@ def _author_builder() -> Callable[..., Author]:
 def _metrics_builder() -> Callable[..., Metrics]:
     setters = _slot_setters(Metrics, _METRICS_FIELDS)
     if setters is None:
+
         def by_keyword(*values: Any) -> Metrics:
             return Metrics(**dict(zip(_METRICS_FIELDS, values, strict=True)))
+
         return by_keyword
     s_likes, s_reposts, s_replies, s_views = setters
     new = object.__new__
 
-    def build(likes: int | None, reposts: int | None, replies: int | None,
-              views: int | None) -> Metrics:
+    def build(
+        likes: int | None, reposts: int | None, replies: int | None, views: int | None
+    ) -> Metrics:
         m = new(Metrics)
         s_likes(m, likes)
         s_reposts(m, reposts)
@@ -762,8 +866,11 @@ build_metrics = _metrics_builder()
 #: Whether the fast builders are in use (the classes are as expected).
 FAST_BUILDERS = all(
     _slot_setters(cls, names) is not None
-    for cls, names in ((Mention, _MENTION_FIELDS), (Author, _AUTHOR_FIELDS),
-                       (Metrics, _METRICS_FIELDS))
+    for cls, names in (
+        (Mention, _MENTION_FIELDS),
+        (Author, _AUTHOR_FIELDS),
+        (Metrics, _METRICS_FIELDS),
+    )
 )
 
 
@@ -835,7 +942,10 @@ class Line:
 
 
 def iter_lines(
-    stream: BinaryIO, max_bytes: int = MAX_RECORD_LINE_BYTES, *, start: int = 0,
+    stream: BinaryIO,
+    max_bytes: int = MAX_RECORD_LINE_BYTES,
+    *,
+    start: int = 0,
     skip_blank: bool = True,
 ) -> Iterator[Line]:
     """The lines of ``stream`` with their numbers, one at a time. A line longer than
@@ -869,8 +979,12 @@ LINE_BLOCK_BYTES = 1 << 17
 
 
 def numbered_lines(
-    stream: BinaryIO, max_bytes: int = MAX_RECORD_LINE_BYTES, *, start: int = 0,
-    skip_blank: bool = True, block_bytes: int = LINE_BLOCK_BYTES,
+    stream: BinaryIO,
+    max_bytes: int = MAX_RECORD_LINE_BYTES,
+    *,
+    start: int = 0,
+    skip_blank: bool = True,
+    block_bytes: int = LINE_BLOCK_BYTES,
 ) -> Iterator[tuple[int, bytes, bool]]:
     """The lines ``iter_lines`` gives, as plain ``(number, data, too_long)`` tuples, for
     readers that consume the whole stream through it (hot loops).
@@ -895,8 +1009,12 @@ def numbered_lines(
             skipping = False
         # The usual block: no line can be too long, none ends with a carriage return, none is
         # the first (which may start with a byte order mark).
-        usual = (number > 0 and len(tail) + len(block) <= max_bytes
-                 and b"\r" not in block and b"\r" not in tail)
+        usual = (
+            number > 0
+            and len(tail) + len(block) <= max_bytes
+            and b"\r" not in block
+            and b"\r" not in tail
+        )
         lines = block.split(b"\n")
         if tail:
             lines[0] = tail + lines[0]
@@ -975,8 +1093,9 @@ def peek_head(stream: BinaryIO, size: int = 64 * 1024) -> tuple[bytes, BinaryIO]
     return head, io.BufferedReader(_Prefixed(head, stream), 1 << 16)
 
 
-def read_bounded(stream: BinaryIO, limit: int | None = None, *, what: str = "file",
-                 prefix: bytes = b"") -> bytes:
+def read_bounded(
+    stream: BinaryIO, limit: int | None = None, *, what: str = "file", prefix: bytes = b""
+) -> bytes:
     """The whole stream (after ``prefix``, already read), refusing more than ``limit`` bytes
     (``MAX_DOCUMENT_BYTES`` by default)."""
     if limit is None:
@@ -1006,8 +1125,11 @@ def json_error(e: Exception) -> str:
     msg = str(e).splitlines()[0] if str(e) else type(e).__name__
     m = _JSON_POS_RE.search(msg)
     if m:
-        where = f"column {m.group(2)}" if m.group(1) == "1" else (
-            f"line {m.group(1)}, column {m.group(2)}")
+        where = (
+            f"column {m.group(2)}"
+            if m.group(1) == "1"
+            else (f"line {m.group(1)}, column {m.group(2)}")
+        )
         msg = f"{msg[: m.start()]} at {where}"
     return one_line(msg, 160)
 
@@ -1063,13 +1185,15 @@ def json_units(stream: BinaryIO, max_line_bytes: int = MAX_PAGE_BYTES) -> Iterat
     second: Line | None = None
     if not lines_mode:
         second = next(lines, None)
-        lines_mode = second is not None and (second.too_long or (
-            second.data.lstrip()[:1] in (b"{", b"[") and _parses(second.data)))
+        lines_mode = second is not None and (
+            second.too_long or (second.data.lstrip()[:1] in (b"{", b"[") and _parses(second.data))
+        )
     if lines_mode:
         for line in _chain(first, second, lines):
             if line.too_long:
-                yield Unit(line.position, line.data,
-                           error=f"line is longer than {max_line_bytes:,} bytes")
+                yield Unit(
+                    line.position, line.data, error=f"line is longer than {max_line_bytes:,} bytes"
+                )
                 continue
             try:
                 yield Unit(line.position, line.data, loads(line.data))

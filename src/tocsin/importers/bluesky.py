@@ -83,8 +83,12 @@ class JetstreamImporter(BaseImporter):
         self.skipped.clear()
         for line in iter_lines(stream, MAX_RECORD_LINE_BYTES, start=start_line):
             if line.too_long:
-                yield self.dead(source, line.position,
-                                f"line is longer than {MAX_RECORD_LINE_BYTES:,} bytes", line.data)
+                yield self.dead(
+                    source,
+                    line.position,
+                    f"line is longer than {MAX_RECORD_LINE_BYTES:,} bytes",
+                    line.data,
+                )
                 continue
             try:
                 event = loads(line.data)
@@ -167,8 +171,9 @@ def _repost(did: str, rkey: str, record: dict[str, Any], raw: bytes) -> Mention:
     )
 
 
-def _post(did: str, rkey: str, record: dict[str, Any], raw: bytes,
-          edited_at: datetime | None) -> Mention:
+def _post(
+    did: str, rkey: str, record: dict[str, Any], raw: bytes, edited_at: datetime | None
+) -> Mention:
     text = req_str(record, "text", "'record.text'")
     created_at = _created_at(record)
     langs = strings(record.get("langs"))
@@ -226,8 +231,12 @@ def _facets(text: str, facets: list[Any]) -> tuple[list[str], list[str], list[st
         index = get_dict(facet, "index")
         start, end = index.get("byteStart"), index.get("byteEnd")
         span = ""
-        if (isinstance(start, int) and isinstance(end, int) and not isinstance(start, bool)
-                and 0 <= start < end <= len(data)):
+        if (
+            isinstance(start, int)
+            and isinstance(end, int)
+            and not isinstance(start, bool)
+            and 0 <= start < end <= len(data)
+        ):
             span = data[start:end].decode("utf-8", "replace")
         for feature in get_list(facet, "features"):
             if not isinstance(feature, dict):

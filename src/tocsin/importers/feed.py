@@ -114,7 +114,7 @@ class _Builder:
         if self.item_start is not None and self.depth == self.item_depth:
             at = self.parser.CurrentByteIndex
             close = self.data.find(b">", at)
-            raw = self.data[self.item_start: close + 1] if at >= 0 and close >= 0 else b""
+            raw = self.data[self.item_start : close + 1] if at >= 0 and close >= 0 else b""
             self.items.append(_Item(element, raw or ET.tostring(element), len(self.items)))
             self.item_start = None
         self.depth -= 1
@@ -273,7 +273,7 @@ def _person(raw_author: str) -> str:
     """``jeff@example.com (Jeff Jarvis)`` -> ``Jeff Jarvis``; plain names unchanged."""
     raw_author = raw_author.strip()
     if raw_author.endswith(")") and "(" in raw_author:
-        name = raw_author[raw_author.rfind("(") + 1: -1].strip()
+        name = raw_author[raw_author.rfind("(") + 1 : -1].strip()
         if name:
             return name
     return raw_author
@@ -284,9 +284,19 @@ def _is_absolute(identifier: str) -> bool:
 
 
 def _build(
-    feed: _Feed, *, guid: str, link: str, title: str, body_html: str, body_is_html: bool,
-    author_name: str, created_at: datetime, edited_at: datetime | None, language: str | None,
-    replies: int | None, raw: bytes,
+    feed: _Feed,
+    *,
+    guid: str,
+    link: str,
+    title: str,
+    body_html: str,
+    body_is_html: bool,
+    author_name: str,
+    created_at: datetime,
+    edited_at: datetime | None,
+    language: str | None,
+    replies: int | None,
+    raw: bytes,
 ) -> Mention:
     host = feed.host or host_of(link) or host_of(guid)
     if guid and not _is_absolute(guid):

@@ -54,9 +54,28 @@ from tocsin.importers._common import (
 
 #: The columns of Tocsin's JSON lines and CSV formats, in order.
 COLUMNS: tuple[str, ...] = (
-    "platform", "id", "url", "author_id", "author_handle", "author_name", "author_followers",
-    "author_verified", "text", "title", "lang", "created_at", "edited_at", "reply_to",
-    "repost_of", "quote_of", "hashtags", "mentions", "links", "likes", "reposts", "replies",
+    "platform",
+    "id",
+    "url",
+    "author_id",
+    "author_handle",
+    "author_name",
+    "author_followers",
+    "author_verified",
+    "text",
+    "title",
+    "lang",
+    "created_at",
+    "edited_at",
+    "reply_to",
+    "repost_of",
+    "quote_of",
+    "hashtags",
+    "mentions",
+    "links",
+    "likes",
+    "reposts",
+    "replies",
     "views",
 )
 REQUIRED: tuple[str, ...] = ("platform", "id", "text", "created_at")
@@ -301,8 +320,9 @@ def fast_record_to_mention(rec: dict[str, Any], raw: bytes) -> Mention | None:
     if len(raw) > MAX_RAW_BYTES:
         return None
     # An int operand makes ``in`` a memchr: 8 times faster than a one-byte bytes.
-    if (_DEL in raw or (_BACKSLASH in raw and (
-            b"\\u" in raw or b"\\b" in raw or b"\\f" in raw))) and _holds_controls(rec):
+    if (
+        _DEL in raw or (_BACKSLASH in raw and (b"\\u" in raw or b"\\b" in raw or b"\\f" in raw))
+    ) and _holds_controls(rec):
         return None
     # Without control characters ``clean(s, limit)`` is ``s[:limit]``.
     get = rec.get
@@ -443,8 +463,23 @@ def fast_record_to_mention(rec: dict[str, Any], raw: bytes) -> Mention | None:
         verified,
     )
     return build_mention(
-        platform, native_id, author, text, created_at, url, title, language, reply_to,
-        repost_of, quote_of, hashtags, mentions, links, metrics, edited_at, raw,
+        platform,
+        native_id,
+        author,
+        text,
+        created_at,
+        url,
+        title,
+        language,
+        reply_to,
+        repost_of,
+        quote_of,
+        hashtags,
+        mentions,
+        links,
+        metrics,
+        edited_at,
+        raw,
     )
 
 
@@ -473,8 +508,11 @@ class JsonlImporter(BaseImporter):
         # A first line too long to parse from the head: look at its keys.
         text = head_text(head).lstrip()
         start = text[:4096]
-        if start.startswith("{") and '"platform"' in start and '"id"' in start and (
-            '"text"' in text or '"created_at"' in text
+        if (
+            start.startswith("{")
+            and '"platform"' in start
+            and '"id"' in start
+            and ('"text"' in text or '"created_at"' in text)
         ):
             return 0.6
         return 0.1 if _suffix(filename) in (".jsonl", ".ndjson") else 0.0
@@ -489,8 +527,12 @@ class JsonlImporter(BaseImporter):
             stream, MAX_RECORD_LINE_BYTES, start=start_line
         ):
             if too_long:
-                yield self.dead(source, f"line {number}",
-                                f"line is longer than {MAX_RECORD_LINE_BYTES:,} bytes", data)
+                yield self.dead(
+                    source,
+                    f"line {number}",
+                    f"line is longer than {MAX_RECORD_LINE_BYTES:,} bytes",
+                    data,
+                )
                 continue
             try:
                 rec = loads(data)
@@ -553,9 +595,7 @@ class CsvImporter(BaseImporter):
             raise ImportFormatError("CSV header is not valid UTF-8") from None
         found = _header_columns(header_text)
         if found is None:
-            raise ImportFormatError(
-                "CSV header lacks the required columns " + ", ".join(REQUIRED)
-            )
+            raise ImportFormatError("CSV header lacks the required columns " + ", ".join(REQUIRED))
         delimiter, names = found
         yield from self._rows(lines, delimiter, names, source)
 

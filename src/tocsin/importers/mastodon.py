@@ -94,9 +94,7 @@ def native_id_of(status: dict[str, Any]) -> str:
     if uri and uri.strip():
         return uri.strip()
     local_id = status.get("id")
-    host = host_of(opt_str(status, "url")) or host_of(
-        opt_str(get_dict(status, "account"), "url")
-    )
+    host = host_of(opt_str(status, "url")) or host_of(opt_str(get_dict(status, "account"), "url"))
     if isinstance(local_id, str | int) and str(local_id).strip() and host:
         return f"{host}/{local_id}"
     bad("the status has no uri (nor an id and an instance url)")
@@ -134,13 +132,18 @@ def status_to_mention(status: dict[str, Any], raw: bytes) -> Mention:
     tags = status.get("tags")
     hashtags = (
         [t["name"] for t in tags if isinstance(t, dict) and isinstance(t.get("name"), str)]
-        if isinstance(tags, list) else None
+        if isinstance(tags, list)
+        else None
     )
     mentioned = status.get("mentions")
     mentions = (
-        [full_acct(m["acct"], opt_str(m, "url")) for m in mentioned
-         if isinstance(m, dict) and isinstance(m.get("acct"), str)]
-        if isinstance(mentioned, list) else None
+        [
+            full_acct(m["acct"], opt_str(m, "url"))
+            for m in mentioned
+            if isinstance(m, dict) and isinstance(m.get("acct"), str)
+        ]
+        if isinstance(mentioned, list)
+        else None
     )
     reply_to = status.get("in_reply_to_id")
     return make_mention(
@@ -174,15 +177,17 @@ class MastodonImporter(BaseImporter):
 
     def sniff(self, head: bytes, filename: str) -> float:
         text = head_text(head[:4096])
-        if _SSE_HEAD_RE.match(text) and ("event: update" in text or "event: status.update"
-                                         in text or '"account"' in text):
+        if _SSE_HEAD_RE.match(text) and (
+            "event: update" in text or "event: status.update" in text or '"account"' in text
+        ):
             return 0.9
         objs = first_objects(head)
         if objs:
             statuses = [o for o in objs if not _is_ws_message(o)]
             if len(statuses) < len(objs) and any(
                 isinstance(o.get("payload"), str) and '"account"' in o["payload"]
-                for o in objs if _is_ws_message(o)
+                for o in objs
+                if _is_ws_message(o)
             ):
                 return 0.85
             if len(objs) == 1 and isinstance(objs[0].get("statuses"), list):
@@ -220,9 +225,9 @@ class MastodonImporter(BaseImporter):
             # One status: the line (or the document) is the record.
             yield self._one(value, unit.raw, unit.position or "record 1", source)
 
-    def _ws(self, message: dict[str, Any], unit: Unit, source: str) -> Iterator[
-        Mention | DeadLetter
-    ]:
+    def _ws(
+        self, message: dict[str, Any], unit: Unit, source: str
+    ) -> Iterator[Mention | DeadLetter]:
         if message["event"] not in _STATUS_EVENTS:
             self.skip(f"{message['event']} event")
             return
@@ -248,8 +253,12 @@ class MastodonImporter(BaseImporter):
                 event, data = "message", []
                 continue
             if line.too_long:
-                yield self.dead(source, line.position,
-                                f"line is longer than {MAX_PAGE_BYTES:,} bytes", line.data)
+                yield self.dead(
+                    source,
+                    line.position,
+                    f"line is longer than {MAX_PAGE_BYTES:,} bytes",
+                    line.data,
+                )
                 event, data = "message", []
                 continue
             if line.data.startswith(b":"):
@@ -263,9 +272,9 @@ class MastodonImporter(BaseImporter):
                     first_line = line.number
                 data.append(value)
 
-    def _event(self, event: str, data: list[bytes], line: int, source: str) -> Iterator[
-        Mention | DeadLetter
-    ]:
+    def _event(
+        self, event: str, data: list[bytes], line: int, source: str
+    ) -> Iterator[Mention | DeadLetter]:
         raw = b"\n".join(data)
         if event not in _STATUS_EVENTS:
             self.skip(f"{event} event")
@@ -284,4 +293,3 @@ class MastodonImporter(BaseImporter):
             return status_to_mention(status, raw)
         except RECORD_ERRORS as e:
             return self.dead(source, position, reason_of(e), raw)
-

@@ -51,8 +51,10 @@ DELETED = "[deleted]"
 
 
 def _is_thing(obj: object) -> bool:
-    return isinstance(obj, dict) and isinstance(obj.get("kind"), str) and isinstance(
-        obj.get("data"), dict
+    return (
+        isinstance(obj, dict)
+        and isinstance(obj.get("kind"), str)
+        and isinstance(obj.get("data"), dict)
     )
 
 
@@ -70,8 +72,10 @@ class RedditImporter(BaseImporter):
             score = share(objs, _is_listing_or_post)
             return 0.55 + 0.4 * score if score else 0.0
         text = head_text(head[:16384])
-        if text.lstrip().startswith(("{", "[")) and '"kind"' in text and (
-            '"Listing"' in text or '"t3"' in text or '"t1"' in text
+        if (
+            text.lstrip().startswith(("{", "["))
+            and '"kind"' in text
+            and ('"Listing"' in text or '"t3"' in text or '"t1"' in text)
         ):
             return 0.8
         return 0.0
@@ -100,9 +104,14 @@ class RedditImporter(BaseImporter):
             raw = dumps(_without_replies(thing))
             if not _is_thing(thing):
                 what = type_name(thing)
-                yield self.dead(source, position, f"not a Reddit thing ({what} without kind "
-                                "and data)" if what == "object" else
-                                f"expected a Reddit thing, got {what}", raw)
+                yield self.dead(
+                    source,
+                    position,
+                    f"not a Reddit thing ({what} without kind and data)"
+                    if what == "object"
+                    else f"expected a Reddit thing, got {what}",
+                    raw,
+                )
                 continue
             kind = thing["kind"]
             if kind not in ("t1", "t3"):
@@ -115,16 +124,21 @@ class RedditImporter(BaseImporter):
             replies = thing["data"].get("replies")
             if isinstance(replies, dict):
                 if depth + 1 > MAX_DEPTH:
-                    yield self.dead(source, position,
-                                    f"replies nested deeper than {MAX_DEPTH} levels were not read",
-                                    raw)
+                    yield self.dead(
+                        source,
+                        position,
+                        f"replies nested deeper than {MAX_DEPTH} levels were not read",
+                        raw,
+                    )
                 else:
                     stack.append((replies, depth + 1))
 
 
 def _without_replies(thing: Any) -> Any:
-    if isinstance(thing, dict) and isinstance(thing.get("data"), dict) and isinstance(
-        thing["data"].get("replies"), dict
+    if (
+        isinstance(thing, dict)
+        and isinstance(thing.get("data"), dict)
+        and isinstance(thing["data"].get("replies"), dict)
     ):
         return {**thing, "data": {**thing["data"], "replies": ""}}
     return thing
@@ -207,5 +221,8 @@ def _required_text(data: dict[str, Any], key: str) -> str:
     value = data.get(key)
     if isinstance(value, str):
         return value
-    bad(f"{key!r} is missing" if value is None else
-        f"{key!r} must be a string, got {type_name(value)}")
+    bad(
+        f"{key!r} is missing"
+        if value is None
+        else f"{key!r} must be a string, got {type_name(value)}"
+    )

@@ -69,8 +69,10 @@ def _is_page(obj: object) -> bool:
 
 
 def _looks_like_v2_tweet(obj: dict[str, Any]) -> bool:
-    return _is_tweet(obj) and "platform" not in obj and (
-        "edit_history_tweet_ids" in obj or "author_id" in obj or "public_metrics" in obj
+    return (
+        _is_tweet(obj)
+        and "platform" not in obj
+        and ("edit_history_tweet_ids" in obj or "author_id" in obj or "public_metrics" in obj)
     )
 
 
@@ -118,29 +120,35 @@ class XApiV2Importer(BaseImporter):
             else:
                 what = type_name(value)
                 reason = (
-                    "not an X API response (no data, errors or meta)" if what == "object"
+                    "not an X API response (no data, errors or meta)"
+                    if what == "object"
                     else f"expected an X API response object, got {what}"
                 )
                 yield self.dead(source, unit.position or "document", reason, unit.raw)
 
-    def _page(self, page: dict[str, Any], unit: Unit, source: str) -> Iterator[
-        Mention | DeadLetter
-    ]:
+    def _page(
+        self, page: dict[str, Any], unit: Unit, source: str
+    ) -> Iterator[Mention | DeadLetter]:
         includes = get_dict(page, "includes")
         users = {
-            str(u["id"]): u for u in get_list(includes, "users")
+            str(u["id"]): u
+            for u in get_list(includes, "users")
             if isinstance(u, dict) and isinstance(u.get("id"), str | int)
         }
         included = {
-            str(t["id"]): t for t in get_list(includes, "tweets")
+            str(t["id"]): t
+            for t in get_list(includes, "tweets")
             if isinstance(t, dict) and isinstance(t.get("id"), str | int)
         }
         data = page.get("data")
         tweets = [data] if isinstance(data, dict) else data if isinstance(data, list) else []
         if data is not None and not isinstance(data, dict | list):
-            yield self.dead(source, unit.position or "document",
-                            f"'data' must be an array or an object, got {type_name(data)}",
-                            dumps(data))
+            yield self.dead(
+                source,
+                unit.position or "document",
+                f"'data' must be an array or an object, got {type_name(data)}",
+                dumps(data),
+            )
         yield from self._tweets(tweets, users, included, unit, source)
         for i, error in enumerate(get_list(page, "errors")):
             yield self.dead(source, unit.at(i, "error"), _error_reason(error), dumps(error))
@@ -245,13 +253,20 @@ def tweet_to_mention(
     mentions: list[str] | None = None
     links: list[str] | None = None
     if entities:
-        hashtags = [h["tag"] for h in get_list(entities, "hashtags")
-                    if isinstance(h, dict) and isinstance(h.get("tag"), str)]
-        mentions = [m["username"] for m in get_list(entities, "mentions")
-                    if isinstance(m, dict) and isinstance(m.get("username"), str)]
+        hashtags = [
+            h["tag"]
+            for h in get_list(entities, "hashtags")
+            if isinstance(h, dict) and isinstance(h.get("tag"), str)
+        ]
+        mentions = [
+            m["username"]
+            for m in get_list(entities, "mentions")
+            if isinstance(m, dict) and isinstance(m.get("username"), str)
+        ]
         found = [
             u.get("unwound_url") or u.get("expanded_url") or u.get("url")
-            for u in get_list(entities, "urls") if isinstance(u, dict)
+            for u in get_list(entities, "urls")
+            if isinstance(u, dict)
         ]
         links = [link for link in found if isinstance(link, str)]
     return make_mention(

@@ -63,7 +63,7 @@ def _strip_assignment(data: bytes) -> tuple[bytes, bytes] | None:
     m = _PREFIX_RE.match(data)
     if m is None:
         return None
-    return m.group(1), data[m.end():]
+    return m.group(1), data[m.end() :]
 
 
 def load_account(source: str) -> Author | None:
@@ -156,7 +156,8 @@ def archived_tweet_to_mention(tweet: dict[str, Any], owner: Author, raw: bytes) 
 
     found = [
         u.get("expanded_url") or u.get("url")
-        for u in get_list(entities, "urls") if isinstance(u, dict)
+        for u in get_list(entities, "urls")
+        if isinstance(u, dict)
     ]
     links = [link for link in found if isinstance(link, str)]
     quote_of = None
@@ -180,10 +181,16 @@ def archived_tweet_to_mention(tweet: dict[str, Any], owner: Author, raw: bytes) 
         reply_to=opt_str(tweet, "in_reply_to_status_id_str"),
         repost_of=repost_of,
         quote_of=quote_of,
-        hashtags=[h["text"] for h in get_list(entities, "hashtags")
-                  if isinstance(h, dict) and isinstance(h.get("text"), str)],
-        mentions=[m["screen_name"] for m in get_list(entities, "user_mentions")
-                  if isinstance(m, dict) and isinstance(m.get("screen_name"), str)],
+        hashtags=[
+            h["text"]
+            for h in get_list(entities, "hashtags")
+            if isinstance(h, dict) and isinstance(h.get("text"), str)
+        ],
+        mentions=[
+            m["screen_name"]
+            for m in get_list(entities, "user_mentions")
+            if isinstance(m, dict) and isinstance(m.get("screen_name"), str)
+        ],
         links=links,
         metrics=Metrics(
             likes=count(tweet.get("favorite_count")),
@@ -191,4 +198,3 @@ def archived_tweet_to_mention(tweet: dict[str, Any], owner: Author, raw: bytes) 
         ),
         edited_at=edited_at,
     )
-

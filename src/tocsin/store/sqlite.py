@@ -544,9 +544,7 @@ class SQLiteStore:
             return None
         return StoredMention(_mention(row), self._watches_of(row[0]))
 
-    def get_mentions(
-        self, keys: Iterable[tuple[str, str]]
-    ) -> dict[tuple[str, str], StoredMention]:
+    def get_mentions(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], StoredMention]:
         """``get_mention`` for many keys at once (a page of cases): the found ones, by key."""
         rows: list[Any] = []
         for platform, chunk in _chunks_by_platform(keys):
