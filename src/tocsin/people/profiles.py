@@ -93,8 +93,15 @@ class ProfileUpdate:
     forgotten: tuple[str, ...]  # watches removed since
 
 
+#: Mentions counted per write transaction. Each commit writes the profile pages it touched, so
+#: bigger chunks write each page fewer times: 1,000,000 stored posts counted from scratch in
+#: 128 s with 5,000, 92 s with 20,000, 80 s with 50,000 (2026-11-22, idle machine). A chunk
+#: holds the write lock ~2 s at 20,000: ingest waits, within the store's 10 s busy timeout.
+CHUNK = 20_000
+
+
 def update_profiles(
-    store: SQLiteStore, *, chunk: int = 5_000, influence: bool = True
+    store: SQLiteStore, *, chunk: int = CHUNK, influence: bool = True
 ) -> ProfileUpdate:
     """Count the mentions stored since each watch's checkpoint into the profiles, then (unless
     ``influence`` is false) fold them into the stored influence (``update_influence``)."""
@@ -163,7 +170,7 @@ def update_profiles(
     return ProfileUpdate(counted, read, tuple(rebuilt), tuple(forgotten))
 
 
-def rebuild_profiles(store: SQLiteStore, *, chunk: int = 5_000) -> ProfileUpdate:
+def rebuild_profiles(store: SQLiteStore, *, chunk: int = CHUNK) -> ProfileUpdate:
     """Forget every profile and the stored influence, and count every stored mention again
     (the secret is kept)."""
     store.db.execute("BEGIN IMMEDIATE")
