@@ -358,6 +358,15 @@ def import_(
                 f"total: {totals[0]:,} records · new {totals[1]:,} · updated {totals[2]:,}"
                 f" · unchanged {totals[3]:,} · dead letters {totals[4]:,}"
             )
+        if totals[1] >= BIG_IMPORT:
+            click.echo(
+                "authors: `tocsin authors update` counts the new posts into the profiles now "
+                "(otherwise the first people read or page does)"
+            )
+
+
+#: New posts from which ``tocsin import`` suggests ``tocsin authors update`` (~10 s of counting).
+BIG_IMPORT = 100_000
 
 
 @cli.command("dead-letters")
@@ -1828,6 +1837,47 @@ def authors_coordination(
             f"({weaker:,} weaker signal{'s' if weaker > 1 else ''} below {min_confidence:g} "
             "left out: --min-confidence 0)"
         )
+
+
+@authors.command("update")
+@click.option(
+    "--progress/--no-progress", default=None, help="Progress bar [default: when on a terminal]."
+)
+@pass_ctx
+def authors_update(ctx: _Context, progress: bool | None) -> None:
+    """Count the mentions stored since the last update into the authors' profiles and the
+    stored influence. Run it after a large import: otherwise the first people read (a command,
+    the People page, the API) does it, and that can take minutes for millions of posts."""
+    import sys
+    import time
+
+    from tqdm import tqdm
+
+    from tocsin.people.profiles import mentions_to_count, update_profiles
+    from tocsin.people.stored_influence import update_influence
+
+    with open_store(ctx.settings) as store:
+        started = time.perf_counter()
+        with tqdm(
+            total=mentions_to_count(store),
+            unit=" mentions",
+            desc="profiles",
+            disable=None if progress is None else not progress,
+            file=sys.stderr,
+            leave=False,
+        ) as bar:
+            done = update_profiles(store, influence=False, progress=bar.update)
+        profiled = time.perf_counter() - started
+        folded = update_influence(store)
+    click.echo(
+        f"profiles: {done.mentions_read:,} mentions read, {done.posts:,} (post, watch) pairs "
+        f"counted in {profiled:.1f} s"
+        + (f"; profiled from the start: {', '.join(done.rebuilt)}" if done.rebuilt else "")
+    )
+    click.echo(
+        f"influence: {folded.mentions_read:,} mentions read, {folded.interactions:,} "
+        f"interactions, {folded.seconds:.1f} s"
+    )
 
 
 @authors.command("influence")

@@ -135,3 +135,48 @@ def test_hostile_handles_and_links_reach_the_terminal_harmless(
         assert code == 0, err
         assert "\x1b" not in out and "\u202e" not in out and "\x07" not in out
     assert "fan" in outputs[0][1] and "possible coordination" in outputs[2][1]
+
+
+def test_authors_update_counts_what_is_new_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tocsin.people.profiles import mentions_to_count
+
+    path = tmp_path / "u.db"
+    with store_with(conversation(), str(path)) as store:
+        pending = mentions_to_count(store)
+    assert pending == len(conversation())
+    code, out, err = run(capsys, path, "authors", "update", "--no-progress")
+    assert code == 0, err
+    first, second = out.splitlines()
+    assert first.startswith(f"profiles: {pending:,} mentions read") and "acme" in first
+    assert second.startswith("influence: ")
+    code, out, _ = run(capsys, path, "authors", "update", "--no-progress")
+    assert out.startswith("profiles: 0 mentions read")
+    with store_with([], str(path)) as store:
+        assert mentions_to_count(store) == 0
+
+
+def test_a_big_import_suggests_authors_update(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tocsin.cli
+
+    from tests.factories import mention
+    from tocsin.importers.generic import to_record
+
+    db, source = tmp_path / "i.db", tmp_path / "in.jsonl"
+    assert run(capsys, db, "init")[0] == 0
+
+    def posts(start: int) -> str:
+        return "\n".join(
+            orjson.dumps(to_record(mention(i))).decode() for i in range(start, start + 3)
+        )
+
+    source.write_text(posts(1), encoding="utf-8")
+    code, out, err = run(capsys, db, "import", str(source))
+    assert code == 0 and "new 3" in out and "authors update" not in out, err
+    monkeypatch.setattr(tocsin.cli, "BIG_IMPORT", 3)
+    source.write_text(posts(10), encoding="utf-8")
+    code, out, _ = run(capsys, db, "import", str(source))
+    assert "new 3" in out and "tocsin authors update" in out

@@ -17,6 +17,7 @@ already profiled; ``rebuild_profiles`` recounts everything.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from typing import Any
@@ -100,11 +101,29 @@ class ProfileUpdate:
 CHUNK = 20_000
 
 
+def mentions_to_count(store: SQLiteStore) -> int:
+    """How many stored mentions the next ``update_profiles`` will read (for a progress bar)."""
+    saved = SQLitePeople(store.db).checkpoints()
+    starts = [
+        saved[w.id][1] if w.id in saved and saved[w.id][0] == w.query else 0
+        for w in store.list_watches()
+    ]
+    if not starts:
+        return 0
+    (n,) = store.db.execute("SELECT count(*) FROM mentions WHERE id > ?", (min(starts),)).fetchone()
+    return int(n)
+
+
 def update_profiles(
-    store: SQLiteStore, *, chunk: int = CHUNK, influence: bool = True
+    store: SQLiteStore,
+    *,
+    chunk: int = CHUNK,
+    influence: bool = True,
+    progress: Callable[[int], None] | None = None,
 ) -> ProfileUpdate:
     """Count the mentions stored since each watch's checkpoint into the profiles, then (unless
-    ``influence`` is false) fold them into the stored influence (``update_influence``)."""
+    ``influence`` is false) fold them into the stored influence (``update_influence``).
+    ``progress(n)`` is told each chunk's number of mentions read."""
     people = SQLitePeople(store.db)
     secret = people.secret()
     queries = {w.id: w.query for w in store.list_watches()}
@@ -161,6 +180,8 @@ def update_profiles(
             raise
         counted += len(rows)
         read += len(facts)
+        if progress is not None:
+            progress(len(facts))
         if len(facts) < chunk:
             break
     if influence:
