@@ -1,4 +1,4 @@
-"""`tocsin authors top|show|coordination` and `tocsin incidents helpers` on the stored
+"""`tocsin authors top|show|coordination|update` and `tocsin incidents helpers` on the stored
 conversation."""
 
 from __future__ import annotations
@@ -8,9 +8,13 @@ from pathlib import Path
 import orjson
 import pytest
 
+import tocsin.cli
+from tests.factories import mention
 from tests.people.stored import conversation, store_with
 from tests.people.test_helpers import INCIDENT
 from tocsin.cli import main
+from tocsin.importers.generic import to_record
+from tocsin.people.profiles import mentions_to_count
 from tocsin.store.sqlite_incidents import SQLiteIncidents
 
 
@@ -140,8 +144,6 @@ def test_hostile_handles_and_links_reach_the_terminal_harmless(
 def test_authors_update_counts_what_is_new_once(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from tocsin.people.profiles import mentions_to_count
-
     path = tmp_path / "u.db"
     with store_with(conversation(), str(path)) as store:
         pending = mentions_to_count(store)
@@ -160,11 +162,6 @@ def test_authors_update_counts_what_is_new_once(
 def test_a_big_import_suggests_authors_update(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import tocsin.cli
-
-    from tests.factories import mention
-    from tocsin.importers.generic import to_record
-
     db, source = tmp_path / "i.db", tmp_path / "in.jsonl"
     assert run(capsys, db, "init")[0] == 0
 
