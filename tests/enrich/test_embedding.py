@@ -119,3 +119,16 @@ def test_detectors_reuse_the_embeddings_the_analysis_computed() -> None:
     _embeddings(posts)
     assert encoder.encoded == encoded  # nothing went through the encoder again
     assert encoder.cache_hits == hits + 5
+
+
+def test_forget_shared_cache_empties_it_without_loading_the_encoder(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(embedding, "_SHARED", None)
+    embedding.forget_shared_cache()
+    assert embedding._SHARED is None  # not loaded for this
+    shared = embedding.Embedder(threads=1, cache_size=10)
+    shared._cache["a text"] = np.zeros(embedding.DIM, np.float32)
+    monkeypatch.setattr(embedding, "_SHARED", shared)
+    embedding.forget_shared_cache()
+    assert len(shared._cache) == 0

@@ -76,3 +76,43 @@ def test_scoring_counts_a_missed_incident_and_a_false_one() -> None:
     assert d.alert is None and d.delay_buckets is None  # nothing happened: missed
     assert r.quiet_weeks == pytest.approx(1 / 7)
     assert len(r.false_incidents) == r.quiet_false == len(r.incidents)
+
+
+@pytest.mark.slow
+def test_every_detector_with_oracle_sentiment_rings_every_demo_incident_within_two_buckets() -> (
+    None
+):
+    """Seed 1, the generator's own sentiment labels (no model: exact on any machine)."""
+    r = replay_demo(1, sentiment="oracle")
+    blog = "incident:cafelia-20250304T0800-shared-link-carnetdejulien-fr-2025-03-ca"
+    assert [(a.created_at, a.key) for a in r.alerts] == [
+        (at(4, 10, 40), f"{blog}:s3"),
+        (at(4, 14, 35), f"{blog}:s5"),
+        (at(4, 18, 50), f"{blog}:s7"),
+        (at(5, 11, 50), "incident:cafelia-20250305T0800:s3"),
+        (at(5, 12, 0), "incident:cafelia-20250305T0800:s6"),
+        (at(6, 12, 10), "incident:cafelia-moments-20250306T1100:s5"),
+        (at(6, 13, 0), "incident:cafelia-moments-20250306T1100:s7"),
+        (at(6, 15, 0), "incident:cafelia-20250306T1300:s3"),
+        (at(8, 21, 0), "incident:cafelia-20250308T2000:s10"),
+    ]
+    assert {d.truth.id: d.delay_buckets for d in r.detections} == {
+        "blog": 2,
+        "hijack": 1,
+        "cascade": 1,
+    }
+    assert r.false_incidents == []
+
+
+@pytest.mark.slow
+def test_the_shipped_analysis_rings_every_demo_incident_within_two_buckets(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Seed 7 through the pipeline's own analysis (full mode: the int8 encoder and every head).
+    Delays, not exact alert times: a model's float arithmetic may differ by CPU."""
+    monkeypatch.setenv("TOCSIN_ANALYSIS", "full")
+    r = replay_demo(7, sentiment="pipeline")
+    delays = {d.truth.id: d.delay_buckets for d in r.detections}
+    assert set(delays) == {"blog", "hijack", "cascade"}
+    assert all(d is not None and 0 <= d <= 2 for d in delays.values()), delays
+    assert r.false_incidents == []

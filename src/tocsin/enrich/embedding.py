@@ -138,6 +138,18 @@ _SHARED: Embedder | None = None
 _SHARED_LOCK = threading.Lock()
 
 
+def forget_shared_cache() -> None:
+    """Empty the shared encoder's cache of identical texts, if it is loaded (it is not loaded
+    for this). The int8 encoder quantizes a micro-batch's activations with one scale, so a
+    text's vector depends slightly on the texts encoded with it (cosine ≥ 0.997 with the same
+    text encoded alone, mean 0.9998): a cache filled by earlier work changes later vectors
+    that much. A replay starts from an empty one, so that it gives the same result whatever
+    ran before it in the process."""
+    with _SHARED_LOCK:
+        if _SHARED is not None:
+            _SHARED.clear_cache()
+
+
 def shared_embedder() -> Embedder:
     """The process's one encoder, loaded on first use. Everything that embeds posts in a
     process shares it, so its cache of identical texts spares re-encoding: the detectors that

@@ -157,7 +157,9 @@ def replay(
     in-memory one) and score against ``truth``. The monitor keeps running, tick by tick, up to
     ``until`` (default: the last post plus the time it takes to resolve an incident)."""
     from tocsin.bootstrap import default_enrichers
+    from tocsin.enrich.embedding import forget_shared_cache
 
+    forget_shared_cache()  # vectors cached by earlier work would differ slightly (see there)
     config = config or BacktestConfig()
     mcfg = config.monitor_config()
     own = store is None
