@@ -139,8 +139,10 @@ class LinkAssessment:
 
 def page_of(m: Mention, now: float) -> tuple[str, _Page] | None:
     """``(normalised address, page)`` if ``m`` is an analysed page (title and own address)."""
+    if not m.is_page or m.url is None:  # first: this runs on every post of the open bucket
+        return None
     critical = m.critical
-    if not m.is_page or m.url is None or critical is None:
+    if critical is None:
         return None
     link = normalise_link(m.url)
     return (link, _Page(now, (m.platform, m.author.id), critical, rank(m))) if link else None

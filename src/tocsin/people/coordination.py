@@ -42,12 +42,11 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 import numpy as np
 
 from tocsin.domain import Author, Mention
-from tocsin.query.normalise import normalise
+from tocsin.query.normalise import normalise, normalise_link
 
 _URL = re.compile(r"https?://\S+")
 _NOISE = re.compile(r"[@#]\w+|\d+|[^\w\s]|_")
@@ -146,10 +145,9 @@ def minhashes(sets: Sequence[Collection[str]], *, chunk: int = 16_384) -> np.nda
 
 
 def link_key(url: str) -> str:
-    """``host/path``: lower-case host, no scheme, query, fragment or trailing slash."""
-    parts = urlsplit(url.strip())
-    host = parts.netloc.lower().removeprefix("www.")
-    return f"{host}{parts.path.rstrip('/')}" if host else url.strip().lower()
+    """``normalise_link`` without the query string: a campaign gives each account its own
+    tracking id (``bit.ly/x?src=7``), and coordination is about the page they all point to."""
+    return normalise_link(url).partition("?")[0]
 
 
 class _Groups:
