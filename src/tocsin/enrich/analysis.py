@@ -256,13 +256,21 @@ class AnalysisEnricher:
     def __call__(self, batch: Sequence[Mention]) -> list[Mention]:
         if self.mode == "off":
             return list(batch)
-        results = self.analyse_texts([m.text for m in batch], [m.language for m in batch])
-        if self.mode == "fast":  # pages get the full analysis (see the module's docstring)
+        texts = [m.text for m in batch]
+        languages = [m.language for m in batch]
+        if self.mode == "full":
+            results = self._analyse(texts, languages, full=True)
+        else:  # fast: pages get the full analysis (see the module's docstring), once each
+            results = [None] * len(batch)
             pages = [i for i, m in enumerate(batch) if m.is_page]
-            if pages:
-                texts = [batch[i].text for i in pages]
-                languages = [batch[i].language for i in pages]
-                for i, r in zip(pages, self._analyse(texts, languages, full=True), strict=True):
+            others = [i for i, m in enumerate(batch) if not m.is_page]
+            for full, chosen in ((True, pages), (False, others)):
+                if not chosen:
+                    continue
+                found = self._analyse(
+                    [texts[i] for i in chosen], [languages[i] for i in chosen], full
+                )
+                for i, r in zip(chosen, found, strict=True):
                     results[i] = r
         return [
             m.with_(

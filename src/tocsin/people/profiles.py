@@ -103,15 +103,21 @@ CHUNK = 20_000
 
 def mentions_to_count(store: SQLiteStore) -> int:
     """How many stored mentions the next ``update_profiles`` will read (for a progress bar)."""
-    saved = SQLitePeople(store.db).checkpoints()
-    starts = [
-        saved[w.id][1] if w.id in saved and saved[w.id][0] == w.query else 0
-        for w in store.list_watches()
-    ]
-    if not starts:
+    queries = {w.id: w.query for w in store.list_watches()}
+    if not queries:
         return 0
-    (n,) = store.db.execute("SELECT count(*) FROM mentions WHERE id > ?", (min(starts),)).fetchone()
+    position = _resume_position(SQLitePeople(store.db).checkpoints(), queries)
+    (n,) = store.db.execute("SELECT count(*) FROM mentions WHERE id > ?", (position,)).fetchone()
     return int(n)
+
+
+def _resume_position(saved: dict[str, tuple[str, int]], queries: dict[str, str]) -> int:
+    """The mention id after which counting resumes: the lowest checkpoint of the watches, 0 for
+    a new watch or one whose query changed (it is profiled from the start)."""
+    return min(
+        (saved[w][1] if w in saved and saved[w][0] == q else 0 for w, q in queries.items()),
+        default=0,
+    )
 
 
 def update_profiles(
@@ -149,7 +155,7 @@ def update_profiles(
             store.db.execute("ROLLBACK")
         raise
     done = {w: m for w, (_, m) in checkpoints.items()}
-    position = min(done.values(), default=0)
+    position = _resume_position(saved, queries)
     keys: dict[tuple[str, str], str] = {}
     counted = read = 0
     while done:
