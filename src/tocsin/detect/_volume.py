@@ -23,10 +23,19 @@ Every view is then *calibrated* on the series' own history: its surprise becomes
 history produced a view value that high (empirical tail, extrapolated by an exponential beyond
 the top 2 %). A spiky series thus stops alarming on its usual spikes, a calm one alarms early.
 A value seen at this time of day on earlier days (``recurrence_min`` of the last
-``recurrence_days``) is a rhythm, not news: its point and range views are silenced (within
-``recurrence_tolerance`` of this time of day; within ``spike_tolerance`` for a spike, a value
-extreme among all values, whose time jitters from day to day). The score is
-the largest surprise ``s`` mapped to ``s / (s + surprise_half)`` in ``[0, 1)``.
+``recurrence_days``; an earlier value counts if it was ``recurrence_ratio`` as far from the
+median, since daily peaks vary in height) is a rhythm, not news: its point and range views are
+silenced (within ``recurrence_tolerance`` of this time of day; within ``spike_tolerance`` for a
+spike, a value extreme among all values, whose time jitters from day to day).
+
+**Ringing.** The largest view, the *surprise*, decides what is learned (below). What may ring,
+the *alarm*, is narrower: on measurements the short view protects the baseline but does not
+ring by itself (``short_rings``; there it mostly rang at noise, while on counts it hears a
+crisis building: a hashtag's burst of moderately unusual hours); a recurring value silences
+the drift view's ring too (a rhythm the forecast misses shows in its recent errors); and a
+measurement (not a count) whose gap to the forecast is under ``min_visible`` of the range of
+values the series has shown does not ring (a blip of 0.02 in a series spanning 0 to 100). The
+score is the alarm ``s`` mapped to ``s / (s + surprise_half)`` in ``[0, 1)``.
 
 **Protection.** A point whose surprise passes ``protect`` is not learned: forecasts, error
 scale, calibration and range stay as they were, so a surge that lasts is still a surge on its
@@ -85,6 +94,7 @@ class VolumeConfig:
     recurrence_days: int = 7  # days remembered by time of day (0: off)
     recurrence_tolerance: float = 600.0  # seconds either side (at least one bucket)
     recurrence_min: int = 2  # earlier days with a value as extreme that make it a rhythm
+    recurrence_ratio: float = 0.9  # "as extreme": this share of the value's distance to the median
     spike_tolerance: float = 1800.0  # seconds either side for a spike (range view > protect)
     context: bool = True  # the sequence view (which level usually follows the last ones)
     context_levels: int = 4  # quantile levels a value is cut into
@@ -93,6 +103,9 @@ class VolumeConfig:
     context_halflife: float = 8.0  # average of the sequence loss
     context_history: int = 1000  # calibrated buckets before the sequence view speaks
     # Score
+    short_rings: bool | None = None  # None: for counts only (else it only protects)
+    min_visible: float = 0.05  # measurements: a gap to the forecast under this share of the
+    # range of values seen does not ring (0: off); counts have their own small-number tails
     surprise_half: float = 5.0  # surprise that scores 0.5
     alert_score: float = 0.4  # surprise 3.3: about 1 in 2,000
 
@@ -110,6 +123,10 @@ class VolumeConfig:
         ):
             if not getattr(self, name) > 0:
                 raise DetectError(f"{name} must be positive")
+        if not 0.0 < self.recurrence_ratio <= 1.0:
+            raise DetectError("recurrence_ratio must be in (0, 1]")
+        if not 0.0 <= self.min_visible < 1.0:
+            raise DetectError("min_visible must be in [0, 1)")
         if not 0.0 < self.alert_score < 1.0:
             raise DetectError("alert_score must be between 0 and 1")
         if self.rebaseline_after is not None and self.rebaseline_after < 1:
@@ -214,12 +231,13 @@ class Assessment:
     drift: float
     range: float
     recurring: bool  # seen at this time of day on earlier days: point and range silenced
-    surprise: float  # the largest view
-    score: float  # surprise / (surprise + surprise_half)
+    surprise: float  # the largest view: above ``protect``, the bucket is not learned
+    score: float  # alarm / (alarm + surprise_half)
     short_mean: float  # running averages after this bucket (state the detector keeps)
     drift_mean: float
     context: float = 0.0  # calibrated surprise of the sequence view
     context_mean: float = 0.0  # running average of the sequence loss after this bucket
+    alarm: float = 0.0  # the largest view that may ring (see the module's "Ringing")
 
 
 class VolumeSurgeDetector(AssessThenLearn):
@@ -394,16 +412,37 @@ class VolumeSurgeDetector(AssessThenLearn):
             tolerance = None
             if extreme > cfg.protect and cfg.spike_tolerance > 0:
                 tolerance = max(1, round(cfg.spike_tolerance / self.step))
+            # Recurring spikes and peaks vary in height from day to day: an earlier value counts
+            # if it was nearly as far from the median as this one.
+            values = self.values.sorted
+            median = values[len(values) // 2] if values else x
+            reference = median + cfg.recurrence_ratio * (x - median)
             recurring = (
-                self.day_memory.recurrences(local, x, z >= 0, tolerance) >= cfg.recurrence_min
+                self.day_memory.recurrences(local, reference, z >= 0, tolerance)
+                >= cfg.recurrence_min
             )
             if recurring:
                 point, extreme = 0.0, 0.0
         surprise = max(point, short, drift, extreme, context)
-        score = surprise / (surprise + cfg.surprise_half)
+        alarm = max(
+            point,
+            0.0 if recurring else drift,
+            extreme,
+            context,
+            short if (counts if cfg.short_rings is None else cfg.short_rings) else 0.0,
+        )
+        if cfg.min_visible > 0.0 and not counts and alarm > cfg.protect and len(self.values) > 1:
+            # A measurement whose gap to the forecast is too small to see beside the range of
+            # values the series has shown is noise in a calm stretch, not news (a spike of
+            # 0.02 in a series that spans 0 to 100): it protects the baseline but does not ring.
+            span = self.values.sorted[-1] - self.values.sorted[0]
+            if abs(x - expected) < cfg.min_visible * span:
+                ringing = cfg.surprise_half * cfg.alert_score / (1.0 - cfg.alert_score)
+                alarm = min(cfg.protect, 0.99 * ringing)
+        score = alarm / (alarm + cfg.surprise_half)
         return Assessment(
             expected, scale, z, name, raw, point, short, drift, extreme, recurring, surprise,
-            score, short_mean, drift_mean, context, context_mean,
+            score, short_mean, drift_mean, context, context_mean, alarm,
         )  # fmt: skip
 
     def _tail(

@@ -75,7 +75,7 @@ class VolumeSource:
                 observed=x,
                 details={
                     "z": round(a.z, 2),
-                    "surprise": round(a.surprise, 2),
+                    "surprise": round(a.alarm, 2),
                     "model": a.model,
                     "early": not final,
                 },
