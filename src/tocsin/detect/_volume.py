@@ -230,7 +230,7 @@ class Assessment:
     short: float
     drift: float
     range: float
-    recurring: bool  # seen at this time of day on earlier days: point and range silenced
+    recurring: bool  # seen at this time of day on earlier days: point, range and drift's ring off
     surprise: float  # the largest view: above ``protect``, the bucket is not learned
     score: float  # alarm / (alarm + surprise_half)
     short_mean: float  # running averages after this bucket (state the detector keeps)
