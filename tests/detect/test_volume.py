@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.detect.contract import DetectorContract, Make, Stream
 from tests.detect.streams import HOUR, MONDAY, hourly_counts
@@ -260,3 +262,35 @@ def test_twenty_quiet_weeks(seed: int, expected: list[int], without_context: lis
     rows = hourly_counts(seed, 24 * 7 * 20)
     assert alerts(rows) == expected
     assert alerts(rows, VolumeConfig(context=False)) == without_context
+
+
+# -- properties of what rings ---------------------------------------------------------------------
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    scale=st.sampled_from([0.01, 1.0, 1000.0]),
+    jumps=st.integers(0, 4),
+)
+def test_the_alarm_never_exceeds_the_surprise_and_an_invisible_gap_never_rings(
+    seed: int, scale: float, jumps: int
+) -> None:
+    """5-minute measurements with random level jumps and spikes: whatever the series, the alarm
+    is at most the largest view, the score is the alarm's, and a gap to the forecast under
+    ``min_visible`` of the range seen does not ring."""
+    rng = random.Random(seed)
+    config = VolumeConfig(direction="both", counts=False)
+    detector = VolumeSurgeDetector(300, config)
+    level, rows = 50.0, 288 * 3
+    change = set(rng.sample(range(300, rows), jumps))
+    for i in range(rows):
+        level += rng.uniform(-40, 40) if i in change else 0.0
+        spike = rng.uniform(-30, 30) if rng.random() < 0.01 else 0.0
+        x = scale * (level + spike + rng.gauss(0, 0.5))
+        seen = detector.values.sorted
+        span = seen[-1] - seen[0] if len(seen) > 1 else 0.0
+        a = detector.assess(MONDAY + i * timedelta(minutes=5), x)
+        assert 0.0 <= a.alarm <= a.surprise
+        assert a.score == pytest.approx(a.alarm / (a.alarm + config.surprise_half))
+        if len(seen) > 1 and abs(x - a.expected) < config.min_visible * span:
+            assert not detector.alert(a.score)
+        detector.update(MONDAY + i * timedelta(minutes=5), x)
