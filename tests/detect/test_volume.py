@@ -146,6 +146,7 @@ def test_assess_says_why() -> None:
     assert a.z > 3 and a.raw > 0 and a.expected > 0
     assert a.surprise == max(a.point, a.short, a.drift, a.range)
     assert a.alarm == a.surprise  # the point view rings, no other reason to hold it back
+    assert a.view == "point" and a.alarm == a.point
     assert a.score == pytest.approx(a.surprise / (a.surprise + 5.0))
     assert detector.score_one(t, x) == a.score
 
@@ -163,6 +164,7 @@ def test_what_rings_is_narrower_than_what_protects() -> None:
             assert a.alarm == max([*views, a.short] if short_rings else views)
             assert a.surprise == max(a.point, a.short, a.drift, a.range, a.context)
             assert a.score == pytest.approx(a.alarm / (a.alarm + 5.0))
+            assert a.view == "" if a.alarm == 0.0 else getattr(a, a.view) == a.alarm
             detector.update(t, x)
 
 

@@ -239,6 +239,20 @@ class Assessment:
     context_mean: float = 0.0  # running average of the sequence loss after this bucket
     alarm: float = 0.0  # the largest view that may ring (see the module's "Ringing")
 
+    @property
+    def view(self) -> str:
+        """The view the alarm comes from (point, range, drift, short or context), to say why a
+        bucket rang: one odd bucket, an extreme value, a lasting shift, a burst, a new pattern;
+        "" when no view gives the alarm (nothing surprising, or a gap too small to see)."""
+        views = (
+            ("point", self.point),
+            ("range", self.range),
+            ("drift", self.drift),
+            ("short", self.short),
+            ("context", self.context),
+        )
+        return next((name for name, v in views if self.alarm > 0.0 and v == self.alarm), "")
+
 
 class VolumeSurgeDetector(AssessThenLearn):
     """Surges (and, with ``direction``, drops) of a regular series against its seasonal

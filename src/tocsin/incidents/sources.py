@@ -76,6 +76,7 @@ class VolumeSource:
                 details={
                     "z": round(a.z, 2),
                     "surprise": round(a.alarm, 2),
+                    "view": a.view,
                     "model": a.model,
                     "early": not final,
                 },
