@@ -164,6 +164,16 @@ def get_list(obj: dict[str, Any], key: str) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
+def item_strings(obj: dict[str, Any], key: str, field: str) -> list[str]:
+    """The string ``field`` of each object in the list ``obj[key]``: entities such as
+    ``{"hashtags": [{"tag": "x"}, ...]}``; items of another shape are skipped."""
+    return [
+        item[field]
+        for item in get_list(obj, key)
+        if isinstance(item, dict) and isinstance(item.get(field), str)
+    ]
+
+
 def opt_str(obj: dict[str, Any], key: str) -> str | None:
     """``obj[key]`` if it is a string, ``None`` if absent or null; a malformed record if it
     has another type."""

@@ -25,6 +25,7 @@ from tocsin.importers._common import (
     get_dict,
     get_list,
     head_text,
+    item_strings,
     json_units,
     make_author,
     make_mention,
@@ -253,16 +254,8 @@ def tweet_to_mention(
     mentions: list[str] | None = None
     links: list[str] | None = None
     if entities:
-        hashtags = [
-            h["tag"]
-            for h in get_list(entities, "hashtags")
-            if isinstance(h, dict) and isinstance(h.get("tag"), str)
-        ]
-        mentions = [
-            m["username"]
-            for m in get_list(entities, "mentions")
-            if isinstance(m, dict) and isinstance(m.get("username"), str)
-        ]
+        hashtags = item_strings(entities, "hashtags", "tag")
+        mentions = item_strings(entities, "mentions", "username")
         found = [
             u.get("unwound_url") or u.get("expanded_url") or u.get("url")
             for u in get_list(entities, "urls")

@@ -28,6 +28,7 @@ from tocsin.importers._common import (
     get_dict,
     get_list,
     head_text,
+    item_strings,
     json_error,
     make_author,
     make_mention,
@@ -181,16 +182,8 @@ def archived_tweet_to_mention(tweet: dict[str, Any], owner: Author, raw: bytes) 
         reply_to=opt_str(tweet, "in_reply_to_status_id_str"),
         repost_of=repost_of,
         quote_of=quote_of,
-        hashtags=[
-            h["text"]
-            for h in get_list(entities, "hashtags")
-            if isinstance(h, dict) and isinstance(h.get("text"), str)
-        ],
-        mentions=[
-            m["screen_name"]
-            for m in get_list(entities, "user_mentions")
-            if isinstance(m, dict) and isinstance(m.get("screen_name"), str)
-        ],
+        hashtags=item_strings(entities, "hashtags", "text"),
+        mentions=item_strings(entities, "user_mentions", "screen_name"),
         links=links,
         metrics=Metrics(
             likes=count(tweet.get("favorite_count")),
