@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
 import nab_eval as ne
 
+from tocsin.detect._gate import AlertGate
 from tocsin.detect._series import infer_step
 from tocsin.detect._volume import VolumeSurgeDetector
 
@@ -62,20 +63,14 @@ def load() -> dict[str, tuple[list[str], Views]]:
     return {rel: (st, dict(zip(FIELDS, a.T, strict=True))) for rel, (st, a) in data.items()}
 
 
-def gate(surprise: np.ndarray, cooldown: int = 50, damping: float = 0.25) -> tuple[list, list]:
-    """The AlertGate of NAB's configuration over surprises (rings at surprise 10/3, score 0.4)."""
-    scores, rings, since = [], [], None
+def gate(surprise: np.ndarray) -> tuple[list[float], list[bool]]:
+    """The reported scores and rings of NAB's configuration (its detector's score and alert
+    level, through the real ``AlertGate``) over surprises."""
+    half, level = ne.NAB_CONFIG.surprise_half, ne.NAB_CONFIG.alert_score
+    bell = AlertGate(ne.NAB_GATE)
+    scores, rings = [], []
     for s in surprise.tolist():
-        score = s / (s + 5.0)
-        if since is not None:
-            since += 1
-            if since <= cooldown:
-                scores.append(score * damping)
-                rings.append(False)
-                continue
-            since = None
-        ring = s >= 10.0 / 3.0
-        since = 0 if ring else None
+        score, ring = bell.update(s / (s + half), s / (s + half) >= level)
         scores.append(score)
         rings.append(ring)
     return scores, rings
@@ -105,12 +100,13 @@ def score(rule: Rule, files: list[str] | None = None) -> dict[str, float]:
 
 def rings() -> None:
     windows = json.loads(Path(ne.WINDOWS).read_text())
+    nab = ne.load_scorer()
     kinds: Counter[tuple[str, str]] = Counter()
     for rel, (stamps, v) in load().items():
         _, rung = gate(v["alarm"])
         times = [datetime.fromisoformat(s) for s in stamps]
         spans = [(datetime.fromisoformat(a), datetime.fromisoformat(b)) for a, b in windows[rel]]
-        probation = min(int(0.15 * len(stamps)), 750)
+        probation = nab.probationary_length(len(stamps), nab.PROBATIONARY_PERCENT)
         hit: set[int] = set()
         for i in np.flatnonzero(rung):
             if i < probation:

@@ -319,6 +319,13 @@ class VolumeSurgeDetector(AssessThenLearn):
         self.last_learned: float | None = None
 
     # -- reading -------------------------------------------------------------------------------
+    @property
+    def ringing(self) -> float:
+        """The surprise whose score is the alert level (3.3 by default); derived from the
+        config, not kept in the pickled state."""
+        cfg = self.config
+        return cfg.surprise_half * cfg.alert_score / (1.0 - cfg.alert_score)
+
     def _phases(self, seconds: float) -> list[int]:
         local = self.clock.local(seconds)
         return [m.season.phase(local) if m.season else 0 for m in self.models]
@@ -451,8 +458,7 @@ class VolumeSurgeDetector(AssessThenLearn):
             # 0.02 in a series that spans 0 to 100): it protects the baseline but does not ring.
             span = self.values.sorted[-1] - self.values.sorted[0]
             if abs(x - expected) < cfg.min_visible * span:
-                ringing = cfg.surprise_half * cfg.alert_score / (1.0 - cfg.alert_score)
-                alarm = min(cfg.protect, 0.99 * ringing)
+                alarm = min(cfg.protect, 0.99 * self.ringing)
         score = alarm / (alarm + cfg.surprise_half)
         return Assessment(
             expected, scale, z, name, raw, point, short, drift, extreme, recurring, surprise,
